@@ -1,0 +1,2 @@
+#include <bits/stdc++.h>
+#include <doctest/doctest.h>

@@ -1,0 +1,308 @@
+/*
+ * crsup: the in-container supervisor of coderunner.
+ *
+ * Runs the steps of one phase (compile, or the tests) one process at a time, each in its
+ * own process group, with the phase's wall budget, a CPU rlimit and capped stdout/stderr
+ * and report (fd 3) pipes. It reports measured facts on its own stdout in a framed format
+ * that the service parses; it does not judge.
+ *
+ * Why it can be trusted a little more than the program it runs: it is non-dumpable, so a
+ * same-UID program can neither ptrace it nor open its stdout through /proc; what the
+ * program can still do is kill or stop it, and then the framed report is incomplete (the
+ * missing steps count as not run) or the service's own outside deadline removes the
+ * container. The wall-clock limit that matters is enforced from outside.
+ *
+ * Usage: crsup BATCHFILE. Lines, fields separated by TAB:
+ *   budget_ms N | cpu_s N | output_cap BYTES | stop_on_failure 0|1
+ *   step NAME STDIN(-|path) REPORT(0|1) ARGV0 [ARGV...]
+ * Output per started step:
+ *   "S NAME exit=E signal=S wall_ms=W cpu_ms=C maxrss_kb=M timed_out=T capped=K oom=O
+ *    out=LEN:TRUNC err=LEN:TRUNC rep=LEN:TRUNC\n" then the three byte strings; then "E\n".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_STEPS 1024
+#define MAX_ARGS 64
+
+struct step {
+  char *name;
+  char *stdin_path; /* NULL: /dev/null */
+  int report;
+  char *argv[MAX_ARGS + 1];
+};
+
+struct capture {
+  int fd;
+  char *buf;
+  size_t len;
+  int truncated;
+};
+
+static long long budget_ms = 30000;
+static long cpu_s = 30;
+static size_t output_cap = 1 << 20;
+static int stop_on_failure = 0;
+static struct step steps[MAX_STEPS];
+static int nsteps = 0;
+
+static void die(const char *msg) {
+  fprintf(stderr, "crsup: %s: %s\n", msg, strerror(errno));
+  exit(2);
+}
+
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void write_all(const void *data, size_t len) {
+  const char *p = data;
+  while (len > 0) {
+    ssize_t n = write(STDOUT_FILENO, p, len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      exit(3); /* the service went away: nothing left to report to */
+    }
+    p += n;
+    len -= (size_t)n;
+  }
+}
+
+static void parse_batch(const char *path) {
+  FILE *f = fopen(path, "re");
+  if (!f) die("cannot open batch file");
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  while ((n = getline(&line, &cap, f)) > 0) {
+    if (line[n - 1] == '\n') line[n - 1] = '\0';
+    char *save = NULL;
+    char *key = strtok_r(line, "\t", &save);
+    if (!key) continue;
+    char *value = strtok_r(NULL, "\t", &save);
+    if (!value) { errno = EINVAL; die("directive without value"); }
+    if (strcmp(key, "budget_ms") == 0) budget_ms = atoll(value);
+    else if (strcmp(key, "cpu_s") == 0) cpu_s = atol(value);
+    else if (strcmp(key, "output_cap") == 0) output_cap = (size_t)atoll(value);
+    else if (strcmp(key, "stop_on_failure") == 0) stop_on_failure = atoi(value);
+    else if (strcmp(key, "step") == 0) {
+      if (nsteps == MAX_STEPS) { errno = E2BIG; die("too many steps"); }
+      struct step *s = &steps[nsteps++];
+      s->name = strdup(value);
+      char *in = strtok_r(NULL, "\t", &save);
+      char *rep = strtok_r(NULL, "\t", &save);
+      if (!in || !rep) { errno = EINVAL; die("step needs stdin and report fields"); }
+      s->stdin_path = strcmp(in, "-") == 0 ? NULL : strdup(in);
+      s->report = atoi(rep);
+      int argc = 0;
+      char *arg;
+      while ((arg = strtok_r(NULL, "\t", &save)) && argc < MAX_ARGS) s->argv[argc++] = strdup(arg);
+      if (argc == 0) { errno = EINVAL; die("step without argv"); }
+      s->argv[argc] = NULL;
+    } else { errno = EINVAL; die("unknown directive"); }
+  }
+  free(line);
+  fclose(f);
+}
+
+/* Cumulative OOM kills of this container's memory cgroup (v2, then v1), or -1. */
+static long oom_kills(void) {
+  static const char *files[] = {"/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"};
+  for (size_t i = 0; i < 2; i++) {
+    FILE *f = fopen(files[i], "re");
+    if (!f) continue;
+    char key[64];
+    long value;
+    while (fscanf(f, "%63s %ld", key, &value) == 2) {
+      if (strcmp(key, "oom_kill") == 0) { fclose(f); return value; }
+    }
+    fclose(f);
+  }
+  return -1;
+}
+
+/* Every process this UID may signal, except this one and the container's init. */
+static void kill_everything_else(pid_t pgid) {
+  if (pgid > 0) kill(-pgid, SIGKILL);
+  kill(-1, SIGKILL);
+}
+
+static void reap_orphans(void) {
+  while (waitpid(-1, NULL, WNOHANG) > 0) {}
+}
+
+static void child(const struct step *s, int out_w, int err_w, int rep_w) {
+  setpgid(0, 0);
+  int in = s->stdin_path ? open(s->stdin_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (in < 0) { perror("crsup: stdin"); _exit(126); }
+  if (dup2(in, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) _exit(126);
+  if (rep_w >= 0) {
+    if (dup2(rep_w, 3) < 0) _exit(126);
+  } else {
+    close(3);
+  }
+  for (int fd = rep_w >= 0 ? 4 : 3; fd < 1024; fd++) close(fd);
+  struct rlimit cpu = {(rlim_t)cpu_s, (rlim_t)cpu_s + 1};
+  setrlimit(RLIMIT_CPU, &cpu);
+  signal(SIGPIPE, SIG_DFL);
+  execvp(s->argv[0], s->argv);
+  fprintf(stderr, "crsup: cannot execute %s: %s\n", s->argv[0], strerror(errno));
+  _exit(127);
+}
+
+static void open_capture(struct capture *c, int *write_end) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0) die("pipe");
+  c->fd = fds[0];
+  *write_end = fds[1];
+  c->buf = malloc(output_cap);
+  if (!c->buf) die("malloc");
+  c->len = 0;
+  c->truncated = 0;
+}
+
+/* Reads what is available; returns 1 when this read pushed the stream past the cap. */
+static int drain(struct capture *c) {
+  char chunk[65536];
+  ssize_t n = read(c->fd, chunk, sizeof chunk);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return 0;
+  if (n <= 0) {
+    close(c->fd);
+    c->fd = -1;
+    return 0;
+  }
+  size_t room = output_cap - c->len;
+  size_t take = (size_t)n < room ? (size_t)n : room;
+  memcpy(c->buf + c->len, chunk, take);
+  c->len += take;
+  if ((size_t)n > take) {
+    c->truncated = 1;
+    return 1;
+  }
+  return 0;
+}
+
+/* Runs one step; returns 1 when it succeeded (exit status 0, no limit hit). */
+static int run_step(const struct step *s, long long deadline) {
+  struct capture cap[3] = {{-1, NULL, 0, 0}, {-1, NULL, 0, 0}, {-1, NULL, 0, 0}};
+  int out_w, err_w, rep_w = -1;
+  open_capture(&cap[0], &out_w);
+  open_capture(&cap[1], &err_w);
+  if (s->report) open_capture(&cap[2], &rep_w);
+  long oom_before = oom_kills();
+  long long start = now_ms();
+  pid_t pid = fork();
+  if (pid < 0) die("fork");
+  if (pid == 0) child(s, out_w, err_w, rep_w);
+  setpgid(pid, pid); /* also here, so the group exists before we might signal it */
+  close(out_w);
+  close(err_w);
+  if (rep_w >= 0) close(rep_w);
+  for (int i = 0; i < 3; i++)
+    if (cap[i].fd >= 0) fcntl(cap[i].fd, F_SETFL, O_NONBLOCK);
+
+  int timed_out = 0, capped = 0, exited = 0, status = 0;
+  struct rusage usage;
+  memset(&usage, 0, sizeof usage);
+  for (;;) {
+    if (!exited) {
+      pid_t w = wait4(pid, &status, WNOHANG, &usage);
+      if (w == pid) {
+        exited = 1;
+        /* Children it left behind would keep the pipes open and the CPU busy. */
+        kill_everything_else(pid);
+      }
+    }
+    struct pollfd pfd[3];
+    int map[3], nfds = 0;
+    for (int i = 0; i < 3; i++)
+      if (cap[i].fd >= 0) { pfd[nfds].fd = cap[i].fd; pfd[nfds].events = POLLIN; map[nfds++] = i; }
+    if (nfds == 0 && exited) break;
+    long long left = deadline - now_ms();
+    if (left <= 0 && !timed_out && !exited) {
+      timed_out = 1;
+      kill_everything_else(pid);
+    }
+    int wait_ms = exited || timed_out ? 50 : (int)(left < 20 ? left : 20);
+    if (nfds == 0) { usleep(1000 * (useconds_t)(wait_ms > 0 ? wait_ms : 1)); continue; }
+    int ready = poll(pfd, (nfds_t)nfds, wait_ms > 0 ? wait_ms : 0);
+    if (ready < 0 && errno != EINTR) die("poll");
+    for (int j = 0; ready > 0 && j < nfds; j++) {
+      if (!(pfd[j].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      if (drain(&cap[map[j]]) && !capped) {
+        capped = 1;
+        kill_everything_else(pid);
+      }
+    }
+    if (timed_out && exited) {
+      /* Killed: take what is already buffered, but wait for nothing more. */
+      for (int i = 0; i < 3; i++) {
+        while (cap[i].fd >= 0 && poll(&(struct pollfd){.fd = cap[i].fd, .events = POLLIN}, 1, 0) > 0) drain(&cap[i]);
+        if (cap[i].fd >= 0) close(cap[i].fd);
+        cap[i].fd = -1;
+      }
+      break;
+    }
+  }
+  long long wall = now_ms() - start;
+  reap_orphans();
+  long oom_after = oom_kills();
+  int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  long long cpu = (long long)usage.ru_utime.tv_sec * 1000 + usage.ru_utime.tv_usec / 1000 +
+                  (long long)usage.ru_stime.tv_sec * 1000 + usage.ru_stime.tv_usec / 1000;
+  int oom = oom_before >= 0 && oom_after > oom_before;
+
+  char header[512];
+  int hlen = snprintf(header, sizeof header,
+                      "S %s exit=%d signal=%d wall_ms=%lld cpu_ms=%lld maxrss_kb=%ld timed_out=%d capped=%d oom=%d "
+                      "out=%zu:%d err=%zu:%d rep=%zu:%d\n",
+                      s->name, code, sig, wall, cpu, usage.ru_maxrss, timed_out, capped, oom, cap[0].len,
+                      cap[0].truncated, cap[1].len, cap[1].truncated, cap[2].len, cap[2].truncated);
+  write_all(header, (size_t)hlen);
+  for (int i = 0; i < 3; i++) {
+    if (cap[i].len) write_all(cap[i].buf, cap[i].len);
+    free(cap[i].buf);
+  }
+  return code == 0 && !timed_out && !capped && !oom;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: crsup BATCHFILE\n");
+    return 2;
+  }
+  /* kill(-1) below would reach every process on a host: only ever run as a sandbox user. */
+  if (getuid() == 0 || geteuid() == 0) {
+    fprintf(stderr, "crsup: refusing to run as root\n");
+    return 2;
+  }
+  /* Non-dumpable: same-UID programs cannot ptrace us or open our fds via /proc. */
+  if (prctl(PR_SET_DUMPABLE, 0) < 0) die("PR_SET_DUMPABLE");
+  /* Orphans of a step come to us, so we can reap and account for them. */
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) die("PR_SET_CHILD_SUBREAPER");
+  signal(SIGPIPE, SIG_IGN);
+  parse_batch(argv[1]);
+  long long deadline = now_ms() + budget_ms;
+  for (int i = 0; i < nsteps; i++) {
+    if (now_ms() >= deadline) break;
+    if (!run_step(&steps[i], deadline) && stop_on_failure) break;
+  }
+  write_all("E\n", 2);
+  return 0;
+}

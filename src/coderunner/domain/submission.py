@@ -1,0 +1,169 @@
+"""What a client asks us to grade: a Submission, its TestCases and its Limits.
+
+Every invariant is checked when the object is built, and a violation raises
+``InvalidSubmission`` naming the field, so nothing downstream ever sees a bad request.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from coderunner.errors import InvalidSubmission
+
+DEFAULT_LANGUAGE = "cpp"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one submission.
+
+    Run-step defaults are the seed's (256 MB, 0.5 CPU, 30 s). ``timeout_s`` is the wall
+    budget of the whole run step (all test processes together, as in the seed); a test
+    still running when it is spent is a timeout and the tests after it never run. The
+    compile step has its own, larger limits so that a compiler bomb is a distinct verdict.
+    """
+
+    timeout_s: float = 30.0
+    memory_mb: int = 256
+    cpus: float = 0.5
+    compile_timeout_s: float = 30.0
+    compile_memory_mb: int = 1024
+    compile_cpus: float = 1.0
+    output_limit_bytes: int = 1024 * 1024
+
+    def __post_init__(self) -> None:
+        _check_range("limits.timeout_s", self.timeout_s, 0.1, 300.0)
+        _check_range("limits.memory_mb", self.memory_mb, 16, 8192)
+        _check_range("limits.cpus", self.cpus, 0.05, 16.0)
+        _check_range("limits.compile_timeout_s", self.compile_timeout_s, 1.0, 300.0)
+        _check_range("limits.compile_memory_mb", self.compile_memory_mb, 64, 8192)
+        _check_range("limits.compile_cpus", self.compile_cpus, 0.05, 16.0)
+        _check_range("limits.output_limit_bytes", self.output_limit_bytes, 1024, 64 * 1024 * 1024)
+
+
+def _check_range(name: str, value: float, low: float, high: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise InvalidSubmission(name, f"must be a number, got {value!r}")
+    if not low <= value <= high:
+        raise InvalidSubmission(name, f"must be between {low:g} and {high:g}, got {value:g}")
+
+
+@dataclass(frozen=True)
+class InputPolicy:
+    """Size limits on what a client may send; checked before anything is stored."""
+
+    max_code_bytes: int = 256 * 1024
+    max_tests: int = 200
+    max_field_bytes: int = 64 * 1024
+    max_id_chars: int = 200
+
+
+@dataclass(frozen=True)
+class TestCase:
+    """One test case as the proto defines it.
+
+    ``input`` holds argument literals (function mode) or stdin (whole-program mode);
+    ``expected_output`` the expected return value literal or stdout. A non-empty
+    ``custom_validation_code`` is the test's whole body, written with doctest macros.
+    """
+
+    __test__ = False  # not a pytest class, despite the name
+
+    id: str
+    input: str = ""
+    expected_output: str = ""
+    custom_validation_code: str = ""
+
+    @property
+    def is_custom(self) -> bool:
+        return bool(self.custom_validation_code.strip())
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A validated request to grade ``code`` against ``tests``. Build it with ``Submission.create``."""
+
+    language: str
+    code: str
+    tests: tuple[TestCase, ...]
+    limits: Limits = field(default_factory=Limits)
+    function_name: str | None = None
+    challenge_id: str = ""
+    code_version_id: str = ""
+    student_id: str = ""
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        code: str,
+        tests: Iterable[TestCase],
+        language: str = "",
+        limits: Limits | None = None,
+        function_name: str | None = None,
+        challenge_id: str = "",
+        code_version_id: str = "",
+        student_id: str = "",
+        policy: InputPolicy | None = None,
+    ) -> Submission:
+        """Validate and normalise a request.
+
+        >>> Submission.create(code="int f(){return 1;}", tests=[TestCase(id="", expected_output="1")]).tests[0].id
+        'test-1'
+        """
+        policy = policy or InputPolicy()
+        language = (language or DEFAULT_LANGUAGE).strip().lower()
+        if not code.strip():
+            raise InvalidSubmission("code", "is empty")
+        if len(code.encode()) > policy.max_code_bytes:
+            raise InvalidSubmission("code", f"is larger than {policy.max_code_bytes} bytes")
+        if "\x00" in code:
+            raise InvalidSubmission("code", "contains a NUL byte")
+        for name, value in (
+            ("challenge_id", challenge_id),
+            ("code_version_id", code_version_id),
+            ("student_id", student_id),
+            ("function_name", function_name or ""),
+        ):
+            if len(value) > policy.max_id_chars:
+                raise InvalidSubmission(name, f"is longer than {policy.max_id_chars} characters")
+        if function_name is not None and function_name.strip() == "":
+            function_name = None
+        cases = _normalise_tests(list(tests), policy)
+        return cls(
+            language=language,
+            code=code,
+            tests=cases,
+            limits=limits or Limits(),
+            function_name=function_name,
+            challenge_id=challenge_id,
+            code_version_id=code_version_id,
+            student_id=student_id,
+        )
+
+
+def _normalise_tests(tests: list[TestCase], policy: InputPolicy) -> tuple[TestCase, ...]:
+    if not tests:
+        raise InvalidSubmission("tests", "at least one test case is required")
+    if len(tests) > policy.max_tests:
+        raise InvalidSubmission("tests", f"more than {policy.max_tests} test cases")
+    seen: set[str] = set()
+    cases: list[TestCase] = []
+    for index, case in enumerate(tests):
+        where = f"tests[{index}]"
+        for name in ("input", "expected_output", "custom_validation_code"):
+            value: str = getattr(case, name)
+            if len(value.encode()) > policy.max_field_bytes:
+                raise InvalidSubmission(f"{where}.{name}", f"is larger than {policy.max_field_bytes} bytes")
+            if "\x00" in value:
+                raise InvalidSubmission(f"{where}.{name}", "contains a NUL byte")
+        test_id = case.id.strip() or f"test-{index + 1}"
+        if len(test_id) > policy.max_id_chars:
+            raise InvalidSubmission(f"{where}.code_version_test_id", f"is longer than {policy.max_id_chars} characters")
+        if test_id in seen:
+            raise InvalidSubmission(f"{where}.code_version_test_id", f"duplicate test id {test_id!r}")
+        seen.add(test_id)
+        cases.append(TestCase(test_id, case.input, case.expected_output, case.custom_validation_code))
+    return tuple(cases)

@@ -1,0 +1,68 @@
+"""The one error tree of coderunner.
+
+A failed submission (compile error, wrong answer, timeout, memory kill) is *not* an
+exception: it is a status in the result. Exceptions are for our own failures::
+
+    CoderunnerError
+    ├── InvalidSubmission (field)        → HTTP 422 / INVALID_ARGUMENT
+    ├── ExecutionNotFound (execution_id) → HTTP 404 / NOT_FOUND
+    ├── Overloaded                       → HTTP 429 / RESOURCE_EXHAUSTED
+    └── InfrastructureError              → HTTP 503 / UNAVAILABLE: never a pass
+        ├── SandboxUnavailable           engine unreachable, image missing
+        ├── SandboxFailure               limits refused, container lost
+        └── StoreError                   database unreachable or refused a write
+"""
+
+from __future__ import annotations
+
+
+class CoderunnerError(Exception):
+    """Base of every error coderunner raises on purpose."""
+
+
+class InvalidSubmission(CoderunnerError):  # noqa: N818 - reads better as a fact than as "...Error"
+    """The request itself is wrong; ``field`` names the offending part (e.g. ``tests[2].input``)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+class ExecutionNotFound(CoderunnerError):  # noqa: N818
+    def __init__(self, execution_id: str) -> None:
+        super().__init__(f"no execution with id {execution_id!r}")
+        self.execution_id = execution_id
+
+
+class Overloaded(CoderunnerError):  # noqa: N818
+    """Every slot is busy and the waiting queue is full: try again later."""
+
+
+class InfrastructureError(CoderunnerError):
+    """Something of ours failed. Never reported as a pass."""
+
+
+class SandboxUnavailable(InfrastructureError):
+    """No engine answers, or the sandbox image is missing and cannot be built."""
+
+
+class SandboxFailure(InfrastructureError):
+    """The engine answered but could not enforce or complete a sandboxed run."""
+
+
+class StoreError(InfrastructureError):
+    """The execution store could not be read or written."""
+
+
+class TemplateError(InvalidSubmission):
+    """The tests cannot be turned into a program (bad literal, no function to call, ...).
+
+    Recorded as a result with error_type ``template_error``, not answered as a request error.
+    ``test_id`` is None when the problem is the code itself (e.g. no function found).
+    """
+
+    def __init__(self, problem: str, test_id: str | None = None) -> None:
+        field = f"tests[{test_id}]" if test_id is not None else "code"
+        super().__init__(field, problem)
+        self.test_id = test_id

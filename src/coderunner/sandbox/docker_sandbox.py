@@ -1,0 +1,222 @@
+"""DockerSandbox: one fresh, hardened container per job, removed in every case.
+
+create → start → exec (files in as a tar on stdin, then compile) → update limits →
+exec (run the tests) → remove. The deadline of each phase is enforced here, outside
+the container: when it passes, the container is removed, whatever the program did to
+the supervisor inside.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field, replace
+
+import docker
+import docker.errors
+from docker.models.containers import Container
+
+from coderunner.domain.outcome import ProcessOutcome, ProcessStatus
+from coderunner.domain.sandbox_job import WORKSPACE, SandboxJob, SandboxRun, Step, StepLimits
+from coderunner.errors import SandboxFailure, SandboxUnavailable
+from coderunner.sandbox.archive import workspace_tar
+from coderunner.sandbox.exec_stream import ExecResult, run_exec
+from coderunner.sandbox.hardening import (
+    LABEL_INSTANCE,
+    LABEL_ROLE,
+    ROLE_SANDBOX,
+    SandboxPolicy,
+    SandboxUsers,
+    create_kwargs,
+    resource_kwargs,
+)
+from coderunner.sandbox.images import ImageBuilder
+from coderunner.sandbox.supervisor import read_outcomes, render_batch
+from coderunner.sandbox.users import UidAllocator
+
+COMPILE_BATCH = ".crsup/compile"
+RUN_BATCH = ".crsup/run"
+# Time for the engine to start an exec and for crsup to report after its own deadline.
+OUTSIDE_GRACE_S = 2.0
+FRAME_OVERHEAD = 1024
+
+
+@dataclass
+class _Handle:
+    """What a cancelled caller needs to tear the sandbox down from another thread."""
+
+    container: Container | None = None
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    removed: bool = False
+
+
+class DockerSandbox:
+    """The ``Sandbox`` port on a Docker engine."""
+
+    def __init__(
+        self,
+        client: docker.DockerClient,
+        images: ImageBuilder,
+        *,
+        policy: SandboxPolicy,
+        instance: str,
+        uid_base: int,
+        uid_slots: int = 4096,
+    ) -> None:
+        self._client = client
+        self._images = images
+        self._policy = policy
+        self._instance = instance
+        self._uids = UidAllocator(uid_base, uid_slots)
+        self._image_cache: dict[str, tuple[str, dict[str, str]]] = {}
+        self._image_lock = threading.Lock()
+
+    async def execute(self, job: SandboxJob) -> SandboxRun:
+        handle = _Handle()
+        try:
+            return await asyncio.to_thread(self._execute, job, handle)
+        except asyncio.CancelledError:
+            # The caller is gone: the container must not outlive it.
+            handle.cancelled.set()
+            await asyncio.to_thread(self._remove, handle)
+            raise
+
+    async def reap(self) -> int:
+        return await asyncio.to_thread(self.reap_sync)
+
+    def reap_sync(self) -> int:
+        """Removes this instance's sandboxes left over by a crashed predecessor."""
+        filters = {"label": [f"{LABEL_ROLE}={ROLE_SANDBOX}", f"{LABEL_INSTANCE}={self._instance}"]}
+        try:
+            leftovers = self._client.containers.list(all=True, filters=filters)
+            for container in leftovers:
+                container.remove(force=True, v=True)
+        except docker.errors.DockerException as exc:
+            raise SandboxUnavailable(f"cannot reap leftover sandboxes: {exc}") from exc
+        return len(leftovers)
+
+    def image_for(self, name: str) -> tuple[str, dict[str, str]]:
+        """Id and labels of the current image ``name``, built on first use when missing."""
+        with self._image_lock:
+            if name not in self._image_cache:
+                image = self._images.ensure(name)
+                self._image_cache[name] = (image.id or "", dict(image.labels))
+            return self._image_cache[name]
+
+    def _execute(self, job: SandboxJob, handle: _Handle) -> SandboxRun:
+        image_id, labels = self.image_for(job.image)
+        users = self._uids.acquire()
+        try:
+            with handle.lock:
+                handle.container = self._start(job, image_id, users)
+            if handle.cancelled.is_set():  # cancelled while we were starting it
+                raise SandboxFailure("the sandbox was cancelled")
+            compile_outcomes = self._compile_phase(handle.container, job, users)
+            if all(o.status is ProcessStatus.SUCCESS for o in compile_outcomes) and job.run:
+                handle.container.update(**resource_kwargs(job.run_limits))
+                run_outcomes = self._run_phase(handle.container, job, users)
+            else:
+                run_outcomes = tuple(ProcessOutcome(ProcessStatus.NOT_RUN) for _ in job.run)
+            return SandboxRun(compile=compile_outcomes, run=run_outcomes, image_id=image_id, image_labels=labels)
+        except docker.errors.DockerException as exc:
+            if handle.cancelled.is_set():
+                raise SandboxFailure("the sandbox was removed because its caller went away") from exc
+            raise SandboxFailure(f"the engine failed during the run: {exc}") from exc
+        finally:
+            self._remove(handle)
+            self._uids.release(users)
+
+    def _start(self, job: SandboxJob, image_id: str, users: SandboxUsers) -> Container:
+        kwargs = create_kwargs(
+            image_id=image_id,
+            limits=job.compile_limits,
+            policy=self._policy,
+            users=users,
+            instance=self._instance,
+            name=f"coderunner-{self._instance}-{uuid.uuid4().hex[:12]}",
+        )
+        try:
+            container = self._client.containers.create(**kwargs)
+        except docker.errors.APIError as exc:
+            raise SandboxFailure(f"the engine refused the sandbox settings: {exc.explanation or exc}") from exc
+        container.start()
+        return container
+
+    def _compile_phase(self, container: Container, job: SandboxJob, users: SandboxUsers) -> tuple[ProcessOutcome, ...]:
+        files = dict(job.files)
+        files[COMPILE_BATCH] = render_batch(job.compile, job.compile_limits, stop_on_failure=True)
+        files[RUN_BATCH] = render_batch(job.run, job.run_limits, stop_on_failure=False)
+        tar = workspace_tar(files, uid=users.builder, executable=job.executable)
+        result = self._exec(
+            container,
+            # Extract as the builder into its own tmpfs, then compile in the same exec: one round trip.
+            ["sh", "-c", f"tar -x --no-same-permissions -f - -C {WORKSPACE} && exec crsup {COMPILE_BATCH}"],
+            user=users.builder,
+            stdin=tar,
+            steps=job.compile,
+            limits=job.compile_limits,
+        )
+        return self._outcomes(result, job.compile, job.compile_limits)
+
+    def _run_phase(self, container: Container, job: SandboxJob, users: SandboxUsers) -> tuple[ProcessOutcome, ...]:
+        result = self._exec(
+            container, ["crsup", RUN_BATCH], user=users.runner, stdin=None, steps=job.run, limits=job.run_limits
+        )
+        return self._outcomes(result, job.run, job.run_limits)
+
+    def _exec(
+        self,
+        container: Container,
+        argv: list[str],
+        *,
+        user: int,
+        stdin: bytes | None,
+        steps: tuple[Step, ...],
+        limits: StepLimits,
+    ) -> ExecResult:
+        result = run_exec(
+            self._client,
+            str(container.id),
+            argv,
+            user=f"{user}:{user}",
+            workdir=WORKSPACE,
+            stdin=stdin,
+            deadline=time.monotonic() + limits.wall_s + OUTSIDE_GRACE_S,
+            max_bytes=len(steps) * (3 * limits.output_limit_bytes + FRAME_OVERHEAD) + FRAME_OVERHEAD,
+        )
+        if result.deadline_hit or result.overflow:
+            # Frozen or killed supervisor, or a stream larger than crsup can produce:
+            # stop everything in there now.
+            container.remove(force=True, v=True)
+        elif result.exit_code != 0:
+            raise SandboxFailure(
+                f"the supervisor failed (exit {result.exit_code}): {result.stderr[-1000:].decode(errors='replace')}"
+            )
+        return result
+
+    @staticmethod
+    def _outcomes(result: ExecResult, steps: tuple[Step, ...], limits: StepLimits) -> tuple[ProcessOutcome, ...]:
+        outcomes, complete = read_outcomes(result.stdout, steps, limits)
+        if complete or not result.deadline_hit:
+            return outcomes
+        # The outside deadline fired: the step that was running when it did timed out.
+        first_missing = next((i for i, o in enumerate(outcomes) if o.status is ProcessStatus.NOT_RUN), None)
+        if first_missing is None:
+            return outcomes
+        timed_out = replace(outcomes[first_missing], status=ProcessStatus.TIMEOUT, wall_ms=int(limits.wall_s * 1000))
+        return (*outcomes[:first_missing], timed_out, *outcomes[first_missing + 1 :])
+
+    def _remove(self, handle: _Handle) -> None:
+        with handle.lock:
+            if handle.container is None or handle.removed:
+                return
+            handle.removed = True
+            try:
+                handle.container.remove(force=True, v=True)
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.DockerException as exc:
+                raise SandboxFailure(f"could not remove sandbox {handle.container.name}: {exc}") from exc

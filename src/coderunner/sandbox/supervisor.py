@@ -1,0 +1,130 @@
+"""The protocol spoken with crsup, the in-container supervisor (pure).
+
+``render_batch`` writes the phase description crsup reads; ``read_outcomes`` turns its
+framed report back into ProcessOutcomes and decides each status from measured facts.
+The format is documented at the top of docker/supervisor/crsup.c.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import signal
+from collections.abc import Sequence
+
+from coderunner.domain.outcome import ProcessOutcome, ProcessStatus
+from coderunner.domain.sandbox_job import Step, StepLimits
+
+_HEADER = re.compile(
+    rb"S (?P<name>\S+) exit=(?P<exit>-?\d+) signal=(?P<signal>\d+) wall_ms=(?P<wall>\d+) cpu_ms=(?P<cpu>\d+) "
+    rb"maxrss_kb=(?P<rss>\d+) timed_out=(?P<timed_out>[01]) capped=(?P<capped>[01]) oom=(?P<oom>[01]) "
+    rb"out=(?P<out>\d+):(?P<out_t>[01]) err=(?P<err>\d+):(?P<err_t>[01]) rep=(?P<rep>\d+):(?P<rep_t>[01])\n"
+)
+_FIELD_FORBIDDEN = re.compile(r"[\t\n\r\x00]")
+
+
+def cpu_seconds(limits: StepLimits) -> int:
+    """RLIMIT_CPU of each process: the phase's wall budget times its CPU share, at least 1 s.
+
+    A process that burns CPU faster than its share allows is stopped by this even when
+    the wall clock has not run out (e.g. several busy threads).
+    """
+    return max(1, math.ceil(limits.wall_s * max(limits.cpus, 1.0)))
+
+
+def render_batch(steps: Sequence[Step], limits: StepLimits, *, stop_on_failure: bool) -> bytes:
+    """The batch file crsup executes for one phase."""
+    lines = [
+        f"budget_ms\t{int(limits.wall_s * 1000)}",
+        f"cpu_s\t{cpu_seconds(limits)}",
+        f"output_cap\t{limits.output_limit_bytes}",
+        f"stop_on_failure\t{int(stop_on_failure)}",
+    ]
+    for step in steps:
+        fields = [step.name, step.stdin_path or "-", str(int(step.report)), *step.argv]
+        for value in fields:
+            if not value or _FIELD_FORBIDDEN.search(value) or (value is step.name and " " in value):
+                raise ValueError(f"step {step.name!r}: field {value!r} cannot be passed to the supervisor")
+        lines.append("\t".join(["step", *fields]))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def read_outcomes(stream: bytes, steps: Sequence[Step], limits: StepLimits) -> tuple[tuple[ProcessOutcome, ...], bool]:
+    """Outcomes aligned with ``steps`` and whether the report was complete.
+
+    A step with no record never started (NOT_RUN); an incomplete report (crsup killed or
+    frozen by the program, container removed at the outside deadline) leaves the steps it
+    did not report as NOT_RUN, which grading counts as failed.
+    """
+    by_name: dict[str, ProcessOutcome] = {}
+    position = 0
+    complete = False
+    while position < len(stream):
+        if stream.startswith(b"E\n", position):
+            complete = True
+            break
+        match = _HEADER.match(stream, position)
+        if match is None:
+            break
+        position = match.end()
+        sizes = [int(match[k]) for k in ("out", "err", "rep")]
+        if position + sum(sizes) > len(stream):
+            break
+        blobs = []
+        for size in sizes:
+            blobs.append(stream[position : position + size])
+            position += size
+        by_name[match["name"].decode()] = _outcome(match, blobs, limits)
+    outcomes = tuple(by_name.get(step.name, ProcessOutcome(ProcessStatus.NOT_RUN)) for step in steps)
+    return outcomes, complete
+
+
+def _outcome(match: re.Match[bytes], blobs: list[bytes], limits: StepLimits) -> ProcessOutcome:
+    exit_code = int(match["exit"])
+    signum = int(match["signal"])
+    cpu_ms = int(match["cpu"])
+    return ProcessOutcome(
+        status=_status(
+            exit_code=exit_code,
+            signum=signum,
+            cpu_ms=cpu_ms,
+            timed_out=match["timed_out"] == b"1",
+            capped=match["capped"] == b"1",
+            oom=match["oom"] == b"1",
+            cpu_limit_ms=cpu_seconds(limits) * 1000,
+        ),
+        exit_code=exit_code if exit_code >= 0 else None,
+        signal=signal_name(signum),
+        wall_ms=int(match["wall"]),
+        cpu_ms=cpu_ms,
+        peak_memory_kb=int(match["rss"]),
+        stdout=blobs[0],
+        stderr=blobs[1],
+        report=blobs[2],
+        stdout_truncated=match["out_t"] == b"1",
+        stderr_truncated=match["err_t"] == b"1",
+        report_truncated=match["rep_t"] == b"1",
+    )
+
+
+def _status(
+    *, exit_code: int, signum: int, cpu_ms: int, timed_out: bool, capped: bool, oom: bool, cpu_limit_ms: int
+) -> ProcessStatus:
+    if timed_out or signum == signal.SIGXCPU or (signum == signal.SIGKILL and cpu_ms >= cpu_limit_ms):
+        return ProcessStatus.TIMEOUT
+    if oom and exit_code != 0:
+        return ProcessStatus.MEMORY_LIMIT
+    if capped or signum == signal.SIGXFSZ:
+        return ProcessStatus.OUTPUT_LIMIT
+    if exit_code == 0 and signum == 0:
+        return ProcessStatus.SUCCESS
+    return ProcessStatus.RUNTIME_ERROR
+
+
+def signal_name(signum: int) -> str | None:
+    if signum == 0:
+        return None
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"SIG{signum}"
