@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,7 +67,7 @@ class ExecutionStore(Protocol):
 
     async def list(self, query: ExecutionFilter) -> Sequence[Execution]: ...
 
-    async def fail_unfinished(self, server_instance: str, reason: str, at: datetime) -> list[str]:
+    async def fail_unfinished(self, server_instance: str, reason: str, at: datetime) -> builtins.list[str]:
         """Mark the pending/running executions of ``server_instance`` failed (internal_error,
         ``reason``) and return their ids: called at start-up, after a crash of that instance."""
         ...

@@ -1,0 +1,165 @@
+"""``SqlExecutionStore``: the ``ExecutionStore`` port on SQLAlchemy, for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from coderunner.domain.execution import Execution, ExecutionStatus, ProgramInfo, RequestInfo
+from coderunner.domain.outcome import Grade
+from coderunner.domain.submission import Submission
+from coderunner.errors import ExecutionNotFound
+from coderunner.service.ports import ExecutionFilter
+from coderunner.store.convert import new_execution_row, record_finish, record_program, to_execution
+from coderunner.store.db_errors import map_db_errors
+from coderunner.store.tables import ExecutionRow
+
+_UNFINISHED = (ExecutionStatus.PENDING.value, ExecutionStatus.RUNNING.value)
+
+
+class SqlExecutionStore:
+    """Durable executions in the database behind ``engine`` (migrated with ``migrate``).
+
+    Each method is one transaction, run in a worker thread so that the event loop never waits
+    on the database. Database failures raise ``StoreError`` and leave nothing half-written.
+    Cancelling a call does not stop its thread: its transaction still commits or rolls back
+    as a whole. Timestamps must be timezone-aware (``ValueError`` otherwise) and come back in UTC.
+    Writers lock the execution's row, so two writes to one execution never interleave.
+
+    Usage::
+
+        store = SqlExecutionStore(create_engine_for("sqlite:///var/coderunner.db"))
+        execution = await store.get(execution_id)
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    async def create(self, execution_id: str, submission: Submission, request: RequestInfo, at: datetime) -> Execution:
+        """Store a new pending execution. An id already stored raises ``StoreError``."""
+        _require_aware(at)
+        return await asyncio.to_thread(self._create, execution_id, submission, request, at)
+
+    async def mark_running(self, execution_id: str, at: datetime) -> None:
+        """Raises ``ExecutionNotFound``."""
+        _require_aware(at)
+        await asyncio.to_thread(self._mark_running, execution_id, at)
+
+    async def save_program(self, execution_id: str, program: ProgramInfo) -> None:
+        """Store the generated program, replacing an earlier one. Raises ``ExecutionNotFound``."""
+        await asyncio.to_thread(self._save_program, execution_id, program)
+
+    async def finish(
+        self,
+        execution_id: str,
+        status: ExecutionStatus,
+        at: datetime,
+        grade: Grade | None = None,
+        error_type: str = "",
+        error_message: str = "",
+    ) -> None:
+        """Record the terminal state and one row per test outcome, replacing an earlier finish.
+
+        Raises ``ExecutionNotFound``, and ``ValueError`` when ``grade`` names a test id twice.
+        """
+        _require_aware(at)
+        await asyncio.to_thread(self._finish, execution_id, status, at, grade, error_type, error_message)
+
+    async def get(self, execution_id: str) -> Execution:
+        """Raises ``ExecutionNotFound``."""
+        return await asyncio.to_thread(self._get, execution_id)
+
+    async def list(self, query: ExecutionFilter) -> Sequence[Execution]:
+        """One page of executions, newest first; each as complete as ``get`` returns it.
+
+        A page of ``query.limit`` executions costs three queries (executions, their tests,
+        their programs), whatever the limit.
+        """
+        return await asyncio.to_thread(self._list, query)
+
+    async def fail_unfinished(self, server_instance: str, reason: str, at: datetime) -> builtins.list[str]:
+        """Mark the pending/running executions of ``server_instance`` failed (error_type
+        ``internal_error``, error_message ``reason``); returns their ids, sorted."""
+        _require_aware(at)
+        return await asyncio.to_thread(self._fail_unfinished, server_instance, reason, at)
+
+    def _create(self, execution_id: str, submission: Submission, request: RequestInfo, at: datetime) -> Execution:
+        with map_db_errors(f"create execution {execution_id}"), self._sessions.begin() as session:
+            session.add(new_execution_row(execution_id, submission, request, at))
+        return Execution(
+            id=execution_id,
+            submission=submission,
+            status=ExecutionStatus.PENDING,
+            created_at=at.astimezone(UTC),
+            request=request,
+        )
+
+    def _mark_running(self, execution_id: str, at: datetime) -> None:
+        with map_db_errors(f"mark execution {execution_id} running"), self._sessions.begin() as session:
+            row = _row(session, execution_id, for_update=True)
+            row.status = ExecutionStatus.RUNNING.value
+            row.started_at = at
+
+    def _save_program(self, execution_id: str, program: ProgramInfo) -> None:
+        with map_db_errors(f"save the program of execution {execution_id}"), self._sessions.begin() as session:
+            record_program(_row(session, execution_id, for_update=True), program)
+
+    def _finish(
+        self,
+        execution_id: str,
+        status: ExecutionStatus,
+        at: datetime,
+        grade: Grade | None,
+        error_type: str,
+        error_message: str,
+    ) -> None:
+        with map_db_errors(f"finish execution {execution_id}"), self._sessions.begin() as session:
+            record_finish(_row(session, execution_id, for_update=True), status, at, grade, error_type, error_message)
+
+    def _get(self, execution_id: str) -> Execution:
+        with map_db_errors(f"read execution {execution_id}"), self._sessions.begin() as session:
+            return to_execution(_row(session, execution_id))
+
+    def _list(self, query: ExecutionFilter) -> builtins.list[Execution]:
+        statement = select(ExecutionRow)
+        if query.student_id is not None:
+            statement = statement.where(ExecutionRow.student_id == query.student_id)
+        if query.challenge_id is not None:
+            statement = statement.where(ExecutionRow.challenge_id == query.challenge_id)
+        if query.status is not None:
+            statement = statement.where(ExecutionRow.status == query.status.value)
+        # The id breaks ties between executions created in the same microsecond, so pages never overlap.
+        statement = statement.order_by(ExecutionRow.created_at.desc(), ExecutionRow.id.desc())
+        statement = statement.limit(query.limit).offset(query.offset)
+        with map_db_errors("list executions"), self._sessions.begin() as session:
+            return [to_execution(row) for row in session.scalars(statement)]
+
+    def _fail_unfinished(self, server_instance: str, reason: str, at: datetime) -> builtins.list[str]:
+        statement = (
+            update(ExecutionRow)
+            .where(ExecutionRow.server_instance == server_instance, ExecutionRow.status.in_(_UNFINISHED))
+            .values(
+                status=ExecutionStatus.FAILED.value, finished_at=at, error_type="internal_error", error_message=reason
+            )
+            .returning(ExecutionRow.id)
+        )
+        with map_db_errors(f"fail the unfinished executions of {server_instance}"), self._sessions.begin() as session:
+            return sorted(session.scalars(statement))
+
+
+def _row(session: Session, execution_id: str, *, for_update: bool = False) -> ExecutionRow:
+    # FOR UPDATE matters on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers.
+    row = session.get(ExecutionRow, execution_id, with_for_update=for_update)
+    if row is None:
+        raise ExecutionNotFound(execution_id)
+    return row
+
+
+def _require_aware(at: datetime) -> None:
+    if at.utcoffset() is None:
+        raise ValueError(f"naive datetime {at.isoformat()}: pass a timezone-aware one")
