@@ -1,0 +1,3 @@
+from coderunner.entrypoints.cli.main import app
+
+app()

@@ -1,0 +1,58 @@
+"""The composition root: Settings → adapters → the services every entry point uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coderunner.languages.registry import get_language
+from coderunner.sandbox.docker_sandbox import DockerSandbox
+from coderunner.sandbox.engine import connect
+from coderunner.sandbox.images import ImageBuilder
+from coderunner.service.pipeline import Pipeline
+from coderunner.service.recovery import recover
+from coderunner.service.scheduler import Scheduler
+from coderunner.settings import Settings
+from coderunner.store.database import create_engine_for, migrate
+from coderunner.store.sql_store import SqlExecutionStore
+
+
+@dataclass
+class Services:
+    settings: Settings
+    images: ImageBuilder
+    sandbox: DockerSandbox
+    store: SqlExecutionStore
+    pipeline: Pipeline
+    scheduler: Scheduler
+
+    async def start(self) -> None:
+        """Readies the images and recovers from a crashed predecessor; call once before serving."""
+        for language in ("cpp",):
+            self.sandbox.image_for(get_language(language).image)
+        await recover(self.store, self.sandbox, self.settings.instance_name)
+
+    async def stop(self) -> None:
+        await self.scheduler.drain()
+
+
+def build_services(settings: Settings) -> Services:
+    """Connects to the engine and the database (migrating it) and wires the pipeline.
+
+    Raises ``SandboxUnavailable`` when no engine answers and ``StoreError`` when the
+    database cannot be reached.
+    """
+    engine = create_engine_for(settings.database_url)
+    migrate(engine)
+    store = SqlExecutionStore(engine)
+    client = connect(settings.docker_host)
+    images = ImageBuilder(client, settings.images_dir)
+    sandbox = DockerSandbox(
+        client,
+        images,
+        policy=settings.sandbox_policy(),
+        instance=settings.instance_name,
+        uid_base=settings.uid_base,
+    )
+    pipeline = Pipeline(store, sandbox, get_language, server_instance=settings.instance_name)
+    scheduler = Scheduler(pipeline, slots=settings.slots, queue_limit=settings.queue_limit)
+    return Services(settings, images, sandbox, store, pipeline, scheduler)

@@ -1,0 +1,1 @@
+"""Entry points: wire formats ↔ domain objects, nothing else (REST, gRPC, CLI)."""

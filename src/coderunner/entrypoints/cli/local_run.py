@@ -1,0 +1,64 @@
+"""`coderunner run`: a local file through the same pipeline as the service."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from coderunner.bootstrap import build_services
+from coderunner.domain.execution import Execution, RequestInfo
+from coderunner.domain.submission import Submission, TestCase
+from coderunner.settings import Settings
+
+TEST_FIELDS = ("code_version_test_id", "input", "expected_output", "custom_validation_code")
+
+
+def read_tests(path: Path) -> list[TestCase]:
+    """Test cases from a JSON list of objects with the proto's field names.
+
+    Raises ValueError naming the entry and field that is wrong.
+    """
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a readable JSON file ({exc})") from exc
+    if not isinstance(data, list):
+        raise ValueError(f"{path}: expected a JSON list of test cases")
+    cases = []
+    for index, entry in enumerate(data):
+        if not isinstance(entry, dict):
+            raise ValueError(f"{path}: tests[{index}] is not an object")
+        unknown = set(entry) - set(TEST_FIELDS)
+        if unknown:
+            raise ValueError(f"{path}: tests[{index}] has unknown fields {sorted(unknown)}; allowed: {TEST_FIELDS}")
+        for name in TEST_FIELDS:
+            if not isinstance(entry.get(name, ""), str):
+                raise ValueError(f"{path}: tests[{index}].{name} must be a string")
+        cases.append(
+            TestCase(
+                id=entry.get("code_version_test_id", ""),
+                input=entry.get("input", ""),
+                expected_output=entry.get("expected_output", ""),
+                custom_validation_code=entry.get("custom_validation_code", ""),
+            )
+        )
+    return cases
+
+
+async def evaluate_file(
+    settings: Settings, solution: Path, tests: Path, language: str, function_name: str | None
+) -> Execution:
+    submission = Submission.create(
+        code=solution.read_text(),
+        tests=read_tests(tests),
+        language=language,
+        function_name=function_name,
+        limits=settings.default_limits(),
+        policy=settings.input_policy(),
+    )
+    services = build_services(settings)
+    await services.start()
+    try:
+        return await services.scheduler.evaluate(submission, RequestInfo(user_agent="coderunner-cli"))
+    finally:
+        await services.stop()

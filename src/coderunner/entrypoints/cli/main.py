@@ -1,0 +1,117 @@
+"""The `coderunner` command: serve, run a local solution, build images, check the set-up."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from coderunner.errors import CoderunnerError
+from coderunner.settings import Settings, load_settings
+
+app = typer.Typer(help="Grade untrusted code in hardened, single-use Docker containers.", no_args_is_help=True)
+images_app = typer.Typer(help="Sandbox images (built from Debian packages, no registry needed).")
+app.add_typer(images_app, name="images")
+console = Console()
+errors = Console(stderr=True)
+
+EXIT_ALL_PASSED, EXIT_SOME_FAILED, EXIT_ERROR = 0, 1, 2
+DatabaseUrl = Annotated[str | None, typer.Option(help="SQLAlchemy URL (default: CODERUNNER_DATABASE_URL or SQLite).")]
+
+
+def _settings(**overrides: object) -> Settings:
+    from coderunner.logs import configure_logging
+
+    try:
+        settings = load_settings(**overrides)
+    except ValueError as exc:
+        errors.print(f"[red]invalid configuration:[/red] {exc}")
+        raise typer.Exit(EXIT_ERROR) from exc
+    configure_logging(settings.log_format, settings.log_level)
+    return settings
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    http_port: Annotated[int | None, typer.Option(help="REST port.")] = None,
+    grpc_port: Annotated[int | None, typer.Option(help="gRPC port.")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Serve the REST and gRPC APIs in one process."""
+    from coderunner.entrypoints.server import serve as run_server
+
+    settings = _settings(host=host, http_port=http_port, grpc_port=grpc_port, database_url=database_url)
+    try:
+        asyncio.run(run_server(settings))
+    except CoderunnerError as exc:
+        errors.print(f"[red]cannot serve:[/red] {exc}")
+        raise typer.Exit(EXIT_ERROR) from exc
+
+
+@app.command()
+def run(
+    solution: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Source file to grade.")],
+    tests: Annotated[Path, typer.Option("--tests", exists=True, dir_okay=False, help="JSON list of test cases.")],
+    language: Annotated[str, typer.Option(help="Language of the solution.")] = "cpp",
+    function_name: Annotated[str | None, typer.Option(help="Function under test, when there are several.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON.")] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Grade SOLUTION against TESTS through the same pipeline as the service.
+
+    Exit code: 0 all tests passed, 1 some failed, 2 error.
+    """
+    from coderunner.entrypoints.cli.local_run import evaluate_file
+    from coderunner.entrypoints.cli.render import execution_json, render_execution
+
+    settings = _settings(database_url=database_url)
+    try:
+        execution = asyncio.run(evaluate_file(settings, solution, tests, language, function_name))
+    except (CoderunnerError, ValueError) as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_ERROR) from exc
+    if as_json:
+        console.print_json(json.dumps(execution_json(execution)))
+    else:
+        render_execution(console, execution)
+    grade = execution.grade
+    if grade is None or grade.verdict.value in ("internal_error", "template_error"):
+        raise typer.Exit(EXIT_ERROR)
+    raise typer.Exit(EXIT_ALL_PASSED if grade.success else EXIT_SOME_FAILED)
+
+
+@images_app.command("build")
+def images_build() -> None:
+    """Build the sandbox images that are missing or out of date (idempotent)."""
+    from coderunner.languages.registry import available_languages
+    from coderunner.sandbox.engine import connect
+    from coderunner.sandbox.images import ImageBuilder
+
+    settings = _settings()
+    try:
+        builder = ImageBuilder(connect(settings.docker_host), settings.images_dir)
+        for language in available_languages():
+            before = builder.state(language.image)
+            image = builder.ensure(language.image)
+            action = "up to date" if before.current else "built"
+            console.print(f"{language.image}: {action} ({image.short_id})")
+    except CoderunnerError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_ERROR) from exc
+
+
+@app.command()
+def doctor() -> None:
+    """Check the engine, its runtime, the images and the database, and say what to fix."""
+    from coderunner.entrypoints.cli.checkup import run_checks
+    from coderunner.entrypoints.cli.render import render_checks
+
+    checks = run_checks(_settings())
+    render_checks(console, checks)
+    if any(check.status == "fail" for check in checks):
+        raise typer.Exit(EXIT_ERROR)

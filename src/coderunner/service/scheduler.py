@@ -1,0 +1,73 @@
+"""Slots and a bounded waiting line in front of the pipeline.
+
+At most ``slots`` evaluations run at once and at most ``queue_limit`` wait; beyond that
+``submit`` raises ``Overloaded`` at once, before anything is stored, so an overload is a
+fast, honest 429 / RESOURCE_EXHAUSTED instead of a collapse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from coderunner.domain.execution import Execution, RequestInfo
+from coderunner.domain.submission import Submission
+from coderunner.errors import Overloaded
+from coderunner.service.pipeline import Pipeline
+
+
+class Scheduler:
+    def __init__(self, pipeline: Pipeline, *, slots: int, queue_limit: int) -> None:
+        self._pipeline = pipeline
+        self._slots = asyncio.Semaphore(slots)
+        self._capacity = slots + queue_limit
+        self._admitted = 0
+        self._tasks: set[asyncio.Task[Execution]] = set()
+
+    @property
+    def in_flight(self) -> int:
+        return self._admitted
+
+    async def submit(self, submission: Submission, request: RequestInfo) -> tuple[Execution, asyncio.Task[Execution]]:
+        """Records ``submission`` and starts evaluating it; returns the pending record and its task.
+
+        Cancelling the task stops the evaluation (its container is removed and the record
+        ends ``cancelled``).
+        """
+        if self._admitted >= self._capacity:
+            raise Overloaded(f"all {self._capacity} places (running and waiting) are taken; retry later")
+        self._admitted += 1
+        try:
+            execution = await self._pipeline.record(submission, request)
+        except BaseException:
+            self._admitted -= 1
+            raise
+        task = asyncio.create_task(self._run(execution), name=f"execution-{execution.id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return execution, task
+
+    async def evaluate(self, submission: Submission, request: RequestInfo) -> Execution:
+        """Records and evaluates ``submission``, waiting for the result.
+
+        If the caller is cancelled (client gone), the evaluation is cancelled with it.
+        """
+        _, task = await self.submit(submission, request)
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            raise
+
+    async def _run(self, execution: Execution) -> Execution:
+        try:
+            async with self._slots:
+                return await self._pipeline.run(execution)
+        finally:
+            self._admitted -= 1
+
+    async def drain(self) -> None:
+        """Cancels what is still running or waiting (shutdown); their records end cancelled."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -1,0 +1,110 @@
+"""Configuration: one typed object, read from CODERUNNER_* variables, .env and flags.
+
+Validated at start-up; a bad value names the variable. Nothing is created at import:
+call ``load_settings()`` in an entry point and pass the object down.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from coderunner.domain.submission import InputPolicy, Limits
+from coderunner.sandbox.hardening import SandboxPolicy
+
+
+class Settings(BaseSettings):
+    """Every knob of the service, with the seed's defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="CODERUNNER_", env_file=".env", extra="ignore")
+
+    # Storage: an embedded SQLite file by default; PostgreSQL by URL in real deployments.
+    database_url: str = "sqlite:///var/coderunner.db"
+    # Servers
+    host: str = "127.0.0.1"
+    http_port: int = Field(8080, ge=0, le=65535)
+    grpc_port: int = Field(50051, ge=0, le=65535)
+    instance_name: str = Field(default_factory=socket.gethostname)
+    # Docker
+    docker_host: str | None = None
+    images_dir: Path | None = None
+    # Concurrency: parallel executions, and how many may wait beyond them.
+    slots: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 1)), ge=1, le=256)
+    queue_limit: int = Field(32, ge=0, le=10_000)
+    request_wait_s: float = Field(120.0, gt=0, le=3600)
+    # Default limits of a submission (the seed's: 256 MB, 0.5 CPU, 30 s).
+    timeout_s: float = 30.0
+    memory_mb: int = 256
+    cpus: float = 0.5
+    compile_timeout_s: float = 30.0
+    compile_memory_mb: int = 1024
+    compile_cpus: float = 1.0
+    output_limit_bytes: int = 1024 * 1024
+    # Sandbox-wide limits
+    pids_limit: int = Field(128, ge=8, le=4096)
+    nofile: int = Field(256, ge=16, le=65536)
+    file_size_mb: int = Field(64, ge=1, le=4096)
+    workspace_mb: int = Field(128, ge=8, le=8192)
+    workspace_inodes: int = Field(4096, ge=64, le=1_000_000)
+    seccomp_profile: Path | None = None
+    runtime: str | None = None
+    uid_base: int = Field(700_000, ge=65_536, le=2_000_000_000)
+    # Input limits
+    max_code_bytes: int = Field(256 * 1024, ge=1024)
+    max_tests: int = Field(200, ge=1)
+    max_field_bytes: int = Field(64 * 1024, ge=64)
+    max_request_bytes: int = Field(4 * 1024 * 1024, ge=4096)
+    # Logs: "json" in containers, "console" on a terminal, "auto" picks by TTY.
+    log_format: str = "auto"
+    log_level: str = "info"
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value not in {"auto", "json", "console"}:
+            raise ValueError("must be one of auto, json, console")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    def default_limits(self) -> Limits:
+        """The limits a submission gets when it asks for none (raises InvalidSubmission if out of range)."""
+        return Limits(
+            timeout_s=self.timeout_s,
+            memory_mb=self.memory_mb,
+            cpus=self.cpus,
+            compile_timeout_s=self.compile_timeout_s,
+            compile_memory_mb=self.compile_memory_mb,
+            compile_cpus=self.compile_cpus,
+            output_limit_bytes=self.output_limit_bytes,
+        )
+
+    def input_policy(self) -> InputPolicy:
+        return InputPolicy(
+            max_code_bytes=self.max_code_bytes, max_tests=self.max_tests, max_field_bytes=self.max_field_bytes
+        )
+
+    def sandbox_policy(self) -> SandboxPolicy:
+        return SandboxPolicy(
+            pids_limit=self.pids_limit,
+            nofile=self.nofile,
+            file_size_mb=self.file_size_mb,
+            workspace_mb=self.workspace_mb,
+            workspace_inodes=self.workspace_inodes,
+            seccomp_profile=self.seccomp_profile.read_text() if self.seccomp_profile else None,
+            runtime=self.runtime,
+        )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment and .env, with explicit overrides (e.g. CLI flags) on top."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]

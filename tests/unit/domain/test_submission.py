@@ -1,0 +1,68 @@
+"""A Submission is validated when built; every violation names its field."""
+
+from __future__ import annotations
+
+import pytest
+
+from coderunner.domain.submission import InputPolicy, Limits, Submission, TestCase
+from coderunner.errors import InvalidSubmission
+
+CODE = "int f(int x) { return x; }"
+
+
+def make(**overrides: object) -> Submission:
+    arguments: dict[str, object] = {"code": CODE, "tests": [TestCase("t1", "1", "1")]}
+    arguments.update(overrides)
+    return Submission.create(**arguments)  # type: ignore[arg-type]
+
+
+def test_empty_language_means_cpp() -> None:
+    assert "cpp" == make(language="").language
+
+
+def test_missing_test_ids_are_generated_in_order() -> None:
+    submission = make(tests=[TestCase("", "1", "1"), TestCase("  ", "2", "2")])
+    assert ["test-1", "test-2"] == [t.id for t in submission.tests]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"code": "   "}, "code"),
+        ({"code": "x" * 300_000}, "code"),
+        ({"code": "int f();\x00"}, "code"),
+        ({"tests": []}, "tests"),
+        ({"tests": [TestCase("a"), TestCase("a")]}, "tests[1].code_version_test_id"),
+        ({"tests": [TestCase("a", input="x" * 70_000)]}, "tests[0].input"),
+        ({"student_id": "s" * 500}, "student_id"),
+    ],
+)
+def test_invalid_requests_name_the_field(overrides: dict[str, object], field: str) -> None:
+    with pytest.raises(InvalidSubmission) as error:
+        make(**overrides)
+    assert field == error.value.field
+
+
+def test_too_many_tests_is_refused() -> None:
+    with pytest.raises(InvalidSubmission, match="more than 2"):
+        make(tests=[TestCase(str(i)) for i in range(3)], policy=InputPolicy(max_tests=2))
+
+
+@pytest.mark.parametrize(
+    ("limits", "field"),
+    [
+        ({"timeout_s": 0}, "limits.timeout_s"),
+        ({"memory_mb": 1}, "limits.memory_mb"),
+        ({"cpus": float("nan")}, "limits.cpus"),
+        ({"compile_memory_mb": 10**6}, "limits.compile_memory_mb"),
+    ],
+)
+def test_limits_out_of_range_name_the_field(limits: dict[str, float], field: str) -> None:
+    with pytest.raises(InvalidSubmission) as error:
+        Limits(**limits)  # type: ignore[arg-type]
+    assert field == error.value.field
+
+
+def test_seed_defaults() -> None:
+    limits = Limits()
+    assert (30.0, 256, 0.5) == (limits.timeout_s, limits.memory_mb, limits.cpus)
