@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from coderunner.domain.sandbox_job import StepLimits
 from coderunner.errors import InvalidSubmission
 
 DEFAULT_LANGUAGE = "cpp"
@@ -41,6 +42,14 @@ class Limits:
         _check_range("limits.compile_memory_mb", self.compile_memory_mb, 64, 8192)
         _check_range("limits.compile_cpus", self.compile_cpus, 0.05, 16.0)
         _check_range("limits.output_limit_bytes", self.output_limit_bytes, 1024, 64 * 1024 * 1024)
+
+    @property
+    def compile_step(self) -> StepLimits:
+        return StepLimits(self.compile_timeout_s, self.compile_memory_mb, self.compile_cpus, self.output_limit_bytes)
+
+    @property
+    def run_step(self) -> StepLimits:
+        return StepLimits(self.timeout_s, self.memory_mb, self.cpus, self.output_limit_bytes)
 
 
 def _check_range(name: str, value: float, low: float, high: float) -> None:

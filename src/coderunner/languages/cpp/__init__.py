@@ -1,0 +1,100 @@
+"""The C++ plug-in: g++ 14 and doctest 2.4.11 in the coderunner-cpp image.
+
+Code without ``main`` is graded in function mode: each input/expected test calls the
+function under test once (see ``program.py`` for the harness, ``judge.py`` for how a
+result is trusted), and each test runs in a process of its own so that a crash or an
+``exit(0)`` decides only that test. Code with ``main`` is compiled as it is and run once
+per test with the test's input as stdin.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from coderunner.domain.grading import grade_run
+from coderunner.domain.outcome import Grade, ProcessOutcome, TestOutcome
+from coderunner.domain.sandbox_job import SandboxJob, SandboxRun, Step, StepLimits
+from coderunner.domain.submission import Submission
+from coderunner.languages.cpp import toolchain
+from coderunner.languages.cpp.judge import judge_function, judge_program
+from coderunner.languages.cpp.program import Mode, Plan, build
+from coderunner.languages.plugin import GeneratedProgram
+
+GENERATOR = "coderunner-cpp-doctest/1"
+
+
+class CppLanguage:
+    """The ``Language`` plug-in for C++.
+
+    >>> from coderunner.domain.submission import TestCase
+    >>> submission = Submission.create(code="int twice(int x) { return 2 * x; }",
+    ...                                tests=[TestCase("t1", "2", "4")])
+    >>> CPP.generate(submission).job.run[0].argv[1].startswith("--test-case=cr_")
+    True
+    """
+
+    name = "cpp"
+    display_name = f"C++17 (g++ 14, doctest {toolchain.DOCTEST_VERSION})"
+    image = toolchain.IMAGE
+
+    def generate(self, submission: Submission, nonce: str | None = None) -> GeneratedProgram:
+        """The sandbox job for ``submission``; ``TemplateError`` when the tests cannot be a
+        program. ``nonce`` (lowercase hex) names the doctest test cases; random by default."""
+        started = time.perf_counter()
+        nonce = nonce or secrets.token_hex(8)
+        harness = build(submission, nonce)
+        plan = harness.plan
+        limits = submission.limits
+        if plan.mode is Mode.PROGRAM:
+            files = {toolchain.SOLUTION_SOURCE: submission.code.encode()}
+            files |= {f"tests/{i}.in": t.input.encode() for i, t in enumerate(submission.tests)}
+            compile_argv = toolchain.program_compile_argv()
+            run = tuple(
+                Step(f"test-{i}", toolchain.program_run_argv(), stdin_path=f"tests/{i}.in")
+                for i in range(len(plan.tests))
+            )
+        else:
+            files = {toolchain.HARNESS_SOURCE: harness.source.encode()}
+            compile_argv = toolchain.harness_compile_argv()
+            run = tuple(
+                Step(f"test-{i}", toolchain.doctest_run_argv(test.case_name), report=True)
+                for i, test in enumerate(plan.tests)
+            )
+        job = SandboxJob(
+            image=self.image,
+            files=files,
+            compile=(Step("compile", compile_argv),),
+            compile_limits=limits.compile_step,
+            run=run,
+            run_limits=limits.run_step,
+        )
+        return GeneratedProgram(
+            job=job,
+            source=harness.source,
+            generator=GENERATOR,
+            test_count=len(plan.tests),
+            custom_validation_used=any(t.custom for t in plan.tests),
+            generation_ms=round((time.perf_counter() - started) * 1000),
+            context=plan,
+        )
+
+    def grade(self, submission: Submission, program: GeneratedProgram, run: SandboxRun) -> Grade:
+        """The Grade of a finished job; never raises for anything the submission did."""
+        plan = program.context
+        if not isinstance(plan, Plan):
+            raise TypeError("grade() needs the GeneratedProgram that generate() returned")
+        judge_one = judge_program if plan.mode is Mode.PROGRAM else judge_function
+
+        def judge(index: int, outcome: ProcessOutcome) -> TestOutcome:
+            return judge_one(plan.tests[index], outcome)
+
+        details = {"mode": plan.mode.value}
+        if plan.target:
+            details["function"] = plan.target
+        return grade_run(run, [t.test_id for t in plan.tests], judge, details)
+
+
+CPP = CppLanguage()
+
+__all__ = ["CPP", "CppLanguage"]

@@ -1,0 +1,225 @@
+"""Literals as C++ expressions of a given type, and the check of a returned value.
+
+Everything a test author wrote reaches the generated program only through
+``cpp_string_literal``, ``cpp_char_literal`` or a number printed by Python, so no
+expected output can change the program around it (quotes, backslashes, newlines and
+``*/`` become octal escapes):
+
+>>> cpp_string_literal('say "hi"*/'.encode())
+'"say \\\\042hi\\\\042*/"'
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from coderunner.errors import TemplateError
+from coderunner.languages.cpp.cxx_types import FLOAT_MAX, CType, Kind, integer_range
+from coderunner.languages.cpp.literals import Array, Bool, Char, Float, Int, Literal, Null, Str, render
+
+_SAFE_BYTES = frozenset(range(0x20, 0x7F)) - frozenset(b'"\\?')
+_SHOWN_CHARS = 60
+
+
+def cpp_string_literal(data: bytes) -> str:
+    """A C++ string literal of exactly these bytes (octal escapes never run on)."""
+    return '"' + "".join(chr(b) if b in _SAFE_BYTES else f"\\{b:03o}" for b in data) + '"'
+
+
+def cpp_char_literal(char: str) -> str:
+    code = ord(char)
+    return f"'{char}'" if code in _SAFE_BYTES and char != "'" else f"'\\{code:03o}'"
+
+
+def cpp_string(value: str) -> str:
+    """A ``std::string`` expression; the length is explicit so that NUL bytes survive."""
+    data = value.encode()
+    return f"std::string({cpp_string_literal(data)}, {len(data)})"
+
+
+def shown(literal: Literal) -> str:
+    text = render(literal)
+    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 3] + "..."
+
+
+def mismatch(literal: Literal, ctype: CType, reason: str) -> TemplateError:
+    return TemplateError(f"{shown(literal)} cannot be a {ctype.written or ctype.spelling}: {reason}")
+
+
+def integer_text(value: int) -> str:
+    if abs(value) < 2**31:
+        return str(value)
+    if value == -(2**63):
+        return "(-9223372036854775807LL - 1)"
+    return f"{value}ULL" if value > 2**63 - 1 else f"{value}LL"
+
+
+def expression(literal: Literal, ctype: CType) -> str:
+    """A C++ expression of type ``ctype.spelling`` holding ``literal``."""
+    match ctype.kind, literal:
+        case Kind.INTEGER, Int(value):
+            low, high = integer_range(ctype)
+            if not low <= value <= high:
+                raise mismatch(literal, ctype, f"out of range [{low}, {high}]")
+            return integer_text(value)
+        case Kind.FLOATING, Int(value) | Float(value):
+            if abs(value) > FLOAT_MAX[ctype.spelling]:
+                raise mismatch(literal, ctype, "out of range")
+            return repr(float(value))
+        case Kind.BOOL, Bool(value):
+            return "true" if value else "false"
+        case Kind.CHAR, Char(value) | Str(value) if len(value) == 1:
+            if ord(value) > 0x7F:
+                raise mismatch(literal, ctype, "a char holds one ASCII character")
+            return cpp_char_literal(value)
+        case Kind.STRING, Str(value):
+            return cpp_string(value)
+        case Kind.VECTOR, Array(items):
+            assert ctype.element is not None
+            element = ctype.element
+            return f"{ctype.spelling}{{{', '.join(expression(item, element) for item in items)}}}"
+        case Kind.DEDUCED, _:
+            return expression(literal, concretize(ctype, literal))
+    raise mismatch(literal, ctype, _expected_form(ctype))
+
+
+def _expected_form(ctype: CType) -> str:
+    return {
+        Kind.INTEGER: "expected an integer",
+        Kind.FLOATING: "expected a number",
+        Kind.BOOL: "expected true or false",
+        Kind.CHAR: "expected a char such as 'a'",
+        Kind.STRING: 'expected a string such as "abc"',
+        Kind.CHAR_POINTER: 'expected a string such as "abc" or null',
+        Kind.VECTOR: "expected an array such as [1, 2]",
+        Kind.POINTER: "expected an array such as [1, 2] or null",
+    }.get(ctype.kind, "this type is not supported in input/expected tests; use custom_validation_code")
+
+
+def declare(name: str, literal: Literal, ctype: CType) -> tuple[str, ...]:
+    """Statements that declare the local ``name`` (an lvalue, so ``T&`` parameters bind)."""
+    ctype = concretize(ctype, literal)
+    match ctype.kind, literal:
+        case Kind.CHAR_POINTER, Str(value):
+            return (f"char {name}[] = {cpp_string_literal(value.encode())};",)
+        case Kind.CHAR_POINTER | Kind.POINTER, Null():
+            return (f"{ctype.spelling} {name} = nullptr;",)
+        case Kind.POINTER, Array(items):
+            assert ctype.element is not None
+            element = ctype.element
+            values = ", ".join(expression(item, element) for item in items)
+            return (f"{element.spelling} {name}[{max(1, len(items))}] = {{{values}}};",)
+    return (f"{ctype.spelling} {name} = {expression(literal, ctype)};",)
+
+
+def array_length(literal: Literal) -> int:
+    return len(literal.items) if isinstance(literal, Array) else 0
+
+
+def check(call: str, literal: Literal, ctype: CType) -> tuple[str, ...]:
+    """Statements that store the returned value as ``cr_actual`` and compare it.
+
+    Comparison goes through the harness's ``same`` overloads, which use only built-in
+    operators, so no ``operator==`` the submission declares can take part.
+    """
+    ctype = concretize(ctype, literal)
+    if ctype.kind is Kind.CHAR_POINTER:
+        if not isinstance(literal, Str | Null):
+            raise mismatch(literal, ctype, _expected_form(ctype))
+        expected = "nullptr" if isinstance(literal, Null) else cpp_string_literal(literal.value.encode())
+        return (f"const char* const cr_expected = {expected};", f"const char* const cr_actual = ({call});")
+    if ctype.kind is Kind.VOID:
+        raise TemplateError("the function returns void: check its effects with custom_validation_code")
+    if ctype.kind in (Kind.POINTER, Kind.UNSUPPORTED):
+        raise mismatch(literal, ctype, "a returned value of this type cannot be compared; use custom_validation_code")
+    return (
+        f"const {ctype.spelling} cr_expected = {expression(literal, ctype)};",
+        f"const {ctype.spelling} cr_actual(({call}));",
+    )
+
+
+def concretize(ctype: CType, literal: Literal) -> CType:
+    """Replace template parameters and ``auto`` by the type the literal suggests."""
+    if ctype.concrete:
+        return ctype
+    if ctype.kind is Kind.DEDUCED:
+        inferred = infer(literal)
+    elif isinstance(literal, Array) and ctype.element is not None:
+        elements = [concretize(ctype.element, item) for item in literal.items]
+        inferred = _of(ctype.kind, _unify(elements, literal)) if elements else ctype
+    else:
+        raise mismatch(literal, ctype, _expected_form(ctype))
+    if not inferred.concrete:
+        raise mismatch(literal, ctype, "cannot deduce the element type of an empty array")
+    return replace(inferred, rvalue_reference=ctype.rvalue_reference, written=ctype.written)
+
+
+def deductions(pattern: CType, concrete: CType) -> dict[str, CType]:
+    """What the template parameters in ``pattern`` became in ``concrete``."""
+    if pattern.kind is Kind.DEDUCED:
+        return {pattern.spelling: replace(concrete, rvalue_reference=False, written="")}
+    if pattern.element is not None and concrete.element is not None:
+        return deductions(pattern.element, concrete.element)
+    return {}
+
+
+def substitute(pattern: CType, deduced: dict[str, CType]) -> CType:
+    """``pattern`` with the template parameters that ``deduced`` knows replaced."""
+    if pattern.kind is Kind.DEDUCED:
+        return deduced.get(pattern.spelling, pattern)
+    if pattern.element is None or pattern.element.concrete:
+        return pattern
+    return replace(_of(pattern.kind, substitute(pattern.element, deduced)), written=pattern.written)
+
+
+def infer(literal: Literal) -> CType:
+    """The natural C++ type of a literal; an empty array's element type stays unknown."""
+    match literal:
+        case Int(value):
+            name = "int" if abs(value) < 2**31 else "long long" if value < 2**63 else "unsigned long long"
+            return CType(Kind.INTEGER, name)
+        case Float():
+            return CType(Kind.FLOATING, "double")
+        case Bool():
+            return CType(Kind.BOOL, "bool")
+        case Char():
+            return CType(Kind.CHAR, "char")
+        case Str():
+            return CType(Kind.STRING, "std::string")
+        case Array(items):
+            return _of(Kind.VECTOR, _unify([infer(item) for item in items], literal) if items else _UNKNOWN)
+    raise TemplateError(f"cannot deduce a C++ type from {shown(literal)}")
+
+
+_UNKNOWN = CType(Kind.DEDUCED, "?")
+
+
+def _of(kind: Kind, element: CType) -> CType:
+    spelling = f"std::vector<{element.spelling}>" if kind is Kind.VECTOR else f"{element.spelling}*"
+    return CType(kind, spelling, element=element)
+
+
+def _unify(types: list[CType], literal: Literal) -> CType:
+    """The one type all elements fit: ints widen, ints and floats make double."""
+    joined = types[0]
+    for other in types[1:]:
+        found = _join(joined, other)
+        if found is None:
+            raise TemplateError(f"the elements of {shown(literal)} do not share one C++ type")
+        joined = found
+    return joined
+
+
+def _join(a: CType, b: CType) -> CType | None:
+    if a == b or b.kind is Kind.DEDUCED:
+        return a
+    if a.kind is Kind.DEDUCED:
+        return b
+    if {a.kind, b.kind} == {Kind.INTEGER, Kind.FLOATING}:
+        return a if a.kind is Kind.FLOATING else b
+    if a.kind is b.kind is Kind.INTEGER:
+        return a if integer_range(a)[1] >= integer_range(b)[1] else b
+    if a.kind is b.kind is Kind.VECTOR and a.element is not None and b.element is not None:
+        element = _join(a.element, b.element)
+        return _of(Kind.VECTOR, element) if element is not None else None
+    return None

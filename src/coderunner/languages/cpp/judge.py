@@ -1,0 +1,123 @@
+"""One test's verdict, from the outcome of its own process.
+
+Function mode trusts only doctest's XML report (on the report pipe, never stdout) and
+the exit status, and the two must agree: a test passes only when the process exited
+0 and the complete report lists exactly one test case, the one this process was
+started for, with at least one passed and no failed assertion. Whole-program mode
+compares stdout with the expected output, ignoring trailing whitespace at line ends
+and trailing empty lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from coderunner.domain.grading import TEST_TEXT_LIMIT, limit_outcome, text
+from coderunner.domain.outcome import AssertionFailure, ProcessOutcome, ProcessStatus, TestOutcome, TestStatus
+from coderunner.languages.cpp.program import PlannedTest
+from coderunner.languages.cpp.report import Counts, Report, ReportError, TestCaseReport, parse_report
+
+_DOCTEST_FAILED_EXIT = 1  # what doctest's main returns when a test case failed
+
+
+def judge_function(test: PlannedTest, outcome: ProcessOutcome) -> TestOutcome:
+    if (limited := limit_outcome(test.test_id, outcome)) is not None:
+        return limited
+    base = TestOutcome(
+        test.test_id,
+        TestStatus.FAILED,
+        duration_ms=outcome.wall_ms,
+        stdout=text(outcome.stdout, TEST_TEXT_LIMIT),
+        stderr=text(outcome.stderr, TEST_TEXT_LIMIT),
+    )
+    case: TestCaseReport | None = None
+    problem = ""
+    try:
+        if outcome.report_truncated:
+            raise ReportError("the test report was cut short")
+        case = _the_test_case(parse_report(outcome.report), test.case_name)
+    except ReportError as exc:
+        problem = str(exc)
+    failures = _failures(test, case) if case else ()
+    if outcome.signal:
+        return replace(base, status=TestStatus.RUNTIME_ERROR, failures=failures, message=f"killed by {outcome.signal}")
+    if case is None and outcome.exit_code:
+        message = f"exited with code {outcome.exit_code} before the test finished ({problem})"
+        return replace(base, status=TestStatus.RUNTIME_ERROR, message=message)
+    if case is None:
+        return replace(base, message=f"no valid test result: {problem}")
+    if case.exception is not None:
+        return replace(base, status=TestStatus.RUNTIME_ERROR, failures=failures, message=_exception(case))
+    if outcome.status is ProcessStatus.SUCCESS and case.succeeded and case.asserts.successes >= 1 and not failures:
+        return replace(base, status=TestStatus.PASSED)
+    if outcome.exit_code not in (0, _DOCTEST_FAILED_EXIT):
+        return replace(base, status=TestStatus.RUNTIME_ERROR, message=f"exited with code {outcome.exit_code}")
+    return replace(base, failures=failures, message=_failure_message(test, case, failures))
+
+
+def judge_program(test: PlannedTest, outcome: ProcessOutcome) -> TestOutcome:
+    if (limited := limit_outcome(test.test_id, outcome)) is not None:
+        return limited
+    stdout = text(outcome.stdout, TEST_TEXT_LIMIT)
+    base = TestOutcome(
+        test.test_id,
+        TestStatus.FAILED,
+        duration_ms=outcome.wall_ms,
+        stdout=stdout,
+        stderr=text(outcome.stderr, TEST_TEXT_LIMIT),
+    )
+    if outcome.signal:
+        return replace(base, status=TestStatus.RUNTIME_ERROR, message=f"killed by {outcome.signal}")
+    if outcome.status is not ProcessStatus.SUCCESS or outcome.exit_code:
+        return replace(base, status=TestStatus.RUNTIME_ERROR, message=f"exited with code {outcome.exit_code}")
+    if outcome.stdout_truncated:
+        return replace(base, status=TestStatus.OUTPUT_LIMIT, message="printed more than the output limit")
+    if normalise_output(outcome.stdout) == normalise_output(test.expected.encode()):
+        return replace(base, status=TestStatus.PASSED)
+    expected = text(test.expected.encode(), TEST_TEXT_LIMIT)
+    failure = AssertionFailure("stdout == expected_output", expected=expected, actual=stdout)
+    return replace(base, failures=(failure,), message="the output differs from the expected output")
+
+
+def normalise_output(data: bytes) -> bytes:
+    """Drop whitespace at line ends and empty lines at the end; ``\\r\\n`` counts as ``\\n``."""
+    return b"\n".join(line.rstrip() for line in data.split(b"\n")).rstrip(b"\n")
+
+
+def _the_test_case(report: Report, name: str) -> TestCaseReport:
+    """The report's only test case, when it is the expected one and the totals agree."""
+    if len(report.test_cases) != 1:
+        raise ReportError(f"the test report lists {len(report.test_cases)} test cases instead of 1")
+    case = report.test_cases[0]
+    if case.name != name or case.skipped:
+        raise ReportError("the test report is about another test case")
+    if report.asserts != case.asserts:
+        raise ReportError("the test report's totals disagree with its test case")
+    if report.test_case_counts != Counts(int(case.succeeded), int(not case.succeeded)):
+        raise ReportError("the test report's test case totals disagree with its test case")
+    return case
+
+
+def _failures(test: PlannedTest, case: TestCaseReport) -> tuple[AssertionFailure, ...]:
+    if test.custom:
+        return case.failures
+    # A generated test has one check; its text and values are ours, the value the
+    # function returned is the INFO the harness attached to it.
+    return tuple(AssertionFailure(f"{test.call} == {test.expected}", test.expected, case.info) for _ in case.failures)
+
+
+def _exception(case: TestCaseReport) -> str:
+    if case.crashed:
+        return f"crashed: {case.exception}"
+    return f"threw an exception: {case.exception}"
+
+
+def _failure_message(test: PlannedTest, case: TestCaseReport, failures: tuple[AssertionFailure, ...]) -> str:
+    if not failures:
+        return "no check passed" if case.asserts.successes == 0 else "the test case did not succeed"
+    if not test.custom:
+        return f"returned {case.info or '?'}, expected {test.expected}"
+    first = failures[0]
+    where = f" (line {first.line})" if first.line else ""
+    checks = f"{len(failures)} check{'s' if len(failures) > 1 else ''}"
+    return f"{checks} failed; first{where}: {first.expression or first.message}"

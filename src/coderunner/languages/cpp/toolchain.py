@@ -1,0 +1,57 @@
+"""The coderunner-cpp image's toolchain: paths, flags and command lines.
+
+The image's Dockerfile mirrors these constants: it precompiles ``PRELUDE_HEADER`` with
+exactly ``CXXFLAGS`` (a precompiled header is only used by a compilation with the
+same flags) and builds ``DOCTEST_MAIN_OBJECT`` (doctest's implementation and ``main``)
+with them too, so a submission compiles only its own code.
+"""
+
+from __future__ import annotations
+
+IMAGE = "coderunner-cpp"
+COMPILER = "/usr/bin/g++"  # g++ 14 on Debian trixie
+CXXFLAGS = ("-std=gnu++17", "-O2", "-pipe", "-fdiagnostics-color=never")
+INCLUDE_DIR = "/opt/coderunner/include"
+PRELUDE_INCLUDE = "coderunner/prelude.h"  # <bits/stdc++.h> + <doctest/doctest.h>, precompiled
+PRELUDE_HEADER = f"{INCLUDE_DIR}/{PRELUDE_INCLUDE}"
+DOCTEST_HEADER = "/usr/include/doctest/doctest.h"  # doctest 2.4.11
+DOCTEST_MAIN_OBJECT = "/opt/coderunner/lib/doctest_main.o"
+DOCTEST_VERSION = "2.4.11"
+
+HARNESS_SOURCE = "harness.cpp"
+HARNESS_BINARY = "harness"
+SOLUTION_SOURCE = "solution.cpp"  # also the file name compiler messages give the user's code
+PROGRAM_BINARY = "program"
+REPORT_FD = 3  # the sandbox's report pipe
+
+
+def harness_compile_argv() -> tuple[str, ...]:
+    """Compile and link a function-mode harness against the prebuilt doctest main."""
+    return (COMPILER, *CXXFLAGS, f"-I{INCLUDE_DIR}", "-o", HARNESS_BINARY, HARNESS_SOURCE, DOCTEST_MAIN_OBJECT)
+
+
+def program_compile_argv() -> tuple[str, ...]:
+    """Compile a whole program as it is: no prelude, no doctest."""
+    return (COMPILER, *CXXFLAGS, "-o", PROGRAM_BINARY, SOLUTION_SOURCE)
+
+
+def doctest_run_argv(test_case: str) -> tuple[str, ...]:
+    """Run exactly one test case, reporting doctest XML on the report pipe only.
+
+    ``test_case`` is matched as a whole, case-sensitively; it must hold no ``,`` (a
+    filter separator) and no ``*`` or ``?`` (wildcards). Skipped test cases are left
+    out of the report, so it lists the one that ran.
+    """
+    return (
+        f"./{HARNESS_BINARY}",
+        f"--test-case={test_case}",
+        "--case-sensitive=true",
+        "--reporters=xml",
+        f"--out=/dev/fd/{REPORT_FD}",
+        "--no-skipped-summary=true",
+        "--no-breaks=true",
+    )
+
+
+def program_run_argv() -> tuple[str, ...]:
+    return (f"./{PROGRAM_BINARY}",)

@@ -1,0 +1,138 @@
+"""Test literals parse into a Literal tree; anything else is a TemplateError."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from coderunner.errors import TemplateError
+from coderunner.languages.cpp.literals import (
+    MAX_DEPTH,
+    Array,
+    Bool,
+    Char,
+    Float,
+    Int,
+    Literal,
+    Null,
+    Str,
+    parse_arguments,
+    parse_value,
+    render,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("42", Int(42)),
+        ("-7", Int(-7)),
+        ("007", Int(7)),
+        ("3.5", Float(3.5)),
+        ("-1e-9", Float(-1e-9)),
+        ("2E+3", Float(2000.0)),
+        (".5", Float(0.5)),
+        ("5.", Float(5.0)),
+        ("true", Bool(True)),
+        ("false", Bool(False)),
+        ("null", Null()),
+        ("nullptr", Null()),
+        ('"a\\"b\\\\c\\n\\t\\u00e9\\x41"', Str('a"b\\c\n\té' + "A")),
+        ('"\\ud83d\\ude00"', Str("\U0001f600")),
+        ("'x'", Char("x")),
+        ("'\\''", Char("'")),
+        ("[]", Array(())),
+        ("[1, [2, [3, []]]]", Array((Int(1), Array((Int(2), Array((Int(3), Array(())))))))),
+        (" [ \"a\" , 'b' ] ", Array((Str("a"), Char("b")))),
+    ],
+)
+def test_values_parse(text: str, value: Literal) -> None:
+    assert value == parse_value(text)
+
+
+def test_arguments_are_comma_separated_literals() -> None:
+    assert (Array((Int(2), Int(7))), Int(9)) == parse_arguments("[2, 7], 9")
+
+
+def test_blank_input_is_no_arguments() -> None:
+    assert () == parse_arguments("  \n ")
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("", "empty"),
+        ("[1, 2", "',' or ']'"),
+        ("[1,]", "expected a number"),
+        ('"abc', "unterminated string"),
+        ("'ab'", "exactly one character"),
+        ("12abc", "run into letters"),
+        ("tru", "expected a number"),
+        ('"\\q"', "unknown escape"),
+        ('"\\x4"', "2 hex digits"),
+        ('"\\ud83d"', "surrogate"),
+        ("1 2", "after the value"),
+        ("1" * 70, "too long"),
+        ("1e999", "too large"),
+    ],
+)
+def test_malformed_values_are_template_errors(text: str, fragment: str) -> None:
+    with pytest.raises(TemplateError) as caught:
+        parse_value(text)
+    assert fragment in caught.value.problem
+
+
+def test_a_trailing_comma_between_arguments_is_an_error() -> None:
+    with pytest.raises(TemplateError, match="expected a literal"):
+        parse_arguments("1, 2,")
+
+
+def test_nesting_beyond_the_limit_is_an_error_not_a_crash() -> None:
+    with pytest.raises(TemplateError, match="nested more than"):
+        parse_value("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1))
+
+
+def test_nesting_up_to_the_limit_parses() -> None:
+    text = "[" * MAX_DEPTH + "]" * MAX_DEPTH
+    assert text == render(parse_value(text))
+
+
+literals: st.SearchStrategy[Literal] = st.recursive(
+    st.one_of(
+        st.integers(min_value=-(10**50), max_value=10**50).map(Int),
+        st.floats(allow_nan=False, allow_infinity=False).map(Float),
+        st.booleans().map(Bool),
+        st.just(Null()),
+        st.text().map(Str),
+        st.characters().map(Char),
+    ),
+    lambda children: st.lists(children, max_size=4).map(lambda items: Array(tuple(items))),
+    max_leaves=12,
+)
+
+
+@given(literals)
+def test_rendered_literals_parse_back_to_themselves(literal: Literal) -> None:
+    assert literal == parse_value(render(literal))
+
+
+@given(st.lists(literals, max_size=4))
+def test_rendered_argument_lists_parse_back(arguments: list[Literal]) -> None:
+    assert tuple(arguments) == parse_arguments(", ".join(render(a) for a in arguments))
+
+
+@given(st.text())
+def test_arbitrary_text_parses_or_raises_template_error(text: str) -> None:
+    with contextlib.suppress(TemplateError):
+        parse_arguments(text)
+    with contextlib.suppress(TemplateError):
+        parse_value(text)
+
+
+@given(st.text(alphabet="[]{},\"'\\ -.0123456789eEtruefalsnl"))
+def test_literal_like_text_parses_or_raises_template_error(text: str) -> None:
+    with contextlib.suppress(TemplateError):
+        parse_arguments(text)
