@@ -8,9 +8,14 @@
  *
  * Why it can be trusted a little more than the program it runs: it is non-dumpable, so a
  * same-UID program can neither ptrace it nor open its stdout through /proc; what the
- * program can still do is kill or stop it, and then the framed report is incomplete (the
- * missing steps count as not run) or the service's own outside deadline removes the
- * container. The wall-clock limit that matters is enforced from outside.
+ * program can still do is kill or stop it. Killed, its report ends early: the service
+ * counts the step it was running as a runtime error and the rest as not run. Stopped, it
+ * is ended by the service's own outside deadline, which removes the container (a
+ * timeout). The wall-clock limit that matters is enforced from outside.
+ *
+ * Between steps, and whenever a step ends, everything else its UID runs is killed (kill(-1)
+ * spares only this process and the namespace's init), so nothing a step leaves behind
+ * survives into the next one; as child subreaper crsup reaps whatever it orphaned.
  *
  * Usage: crsup BATCHFILE. Lines, fields separated by TAB:
  *   budget_ms N | cpu_s N | output_cap BYTES | stop_on_failure 0|1
@@ -22,6 +27,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +35,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -83,6 +91,15 @@ static void write_all(const void *data, size_t len) {
   }
 }
 
+/* A directive's value: a whole non-negative decimal number, or the batch is refused. */
+static long long number(const char *value) {
+  char *end = NULL;
+  errno = 0;
+  long long n = strtoll(value, &end, 10);
+  if (errno || end == value || *end || n < 0) { errno = EINVAL; die("not a number in batch file"); }
+  return n;
+}
+
 static void parse_batch(const char *path) {
   FILE *f = fopen(path, "re");
   if (!f) die("cannot open batch file");
@@ -96,10 +113,10 @@ static void parse_batch(const char *path) {
     if (!key) continue;
     char *value = strtok_r(NULL, "\t", &save);
     if (!value) { errno = EINVAL; die("directive without value"); }
-    if (strcmp(key, "budget_ms") == 0) budget_ms = atoll(value);
-    else if (strcmp(key, "cpu_s") == 0) cpu_s = atol(value);
-    else if (strcmp(key, "output_cap") == 0) output_cap = (size_t)atoll(value);
-    else if (strcmp(key, "stop_on_failure") == 0) stop_on_failure = atoi(value);
+    if (strcmp(key, "budget_ms") == 0) budget_ms = number(value);
+    else if (strcmp(key, "cpu_s") == 0) cpu_s = (long)number(value);
+    else if (strcmp(key, "output_cap") == 0) output_cap = (size_t)number(value);
+    else if (strcmp(key, "stop_on_failure") == 0) stop_on_failure = number(value) != 0;
     else if (strcmp(key, "step") == 0) {
       if (nsteps == MAX_STEPS) { errno = E2BIG; die("too many steps"); }
       struct step *s = &steps[nsteps++];
@@ -108,16 +125,21 @@ static void parse_batch(const char *path) {
       char *rep = strtok_r(NULL, "\t", &save);
       if (!in || !rep) { errno = EINVAL; die("step needs stdin and report fields"); }
       s->stdin_path = strcmp(in, "-") == 0 ? NULL : strdup(in);
-      s->report = atoi(rep);
+      s->report = number(rep) != 0;
       int argc = 0;
       char *arg;
-      while ((arg = strtok_r(NULL, "\t", &save)) && argc < MAX_ARGS) s->argv[argc++] = strdup(arg);
+      while ((arg = strtok_r(NULL, "\t", &save))) {
+        /* Never run a silently shortened command line. */
+        if (argc == MAX_ARGS) { errno = E2BIG; die("step with too many arguments"); }
+        s->argv[argc++] = strdup(arg);
+      }
       if (argc == 0) { errno = EINVAL; die("step without argv"); }
       s->argv[argc] = NULL;
     } else { errno = EINVAL; die("unknown directive"); }
   }
   free(line);
   fclose(f);
+  if (output_cap == 0 || cpu_s == 0) { errno = EINVAL; die("output_cap and cpu_s must be positive"); }
 }
 
 /* Cumulative OOM kills of this container's memory cgroup (v2, then v1), or -1. */
@@ -142,21 +164,49 @@ static void kill_everything_else(pid_t pgid) {
   kill(-1, SIGKILL);
 }
 
-static void reap_orphans(void) {
-  while (waitpid(-1, NULL, WNOHANG) > 0) {}
+/* The step's stdin: a regular file beneath the working directory (the workspace),
+ * reached through no symlink at all, so not even a compile step that swapped a file for
+ * a link (or a FIFO, or a device) can point a test's stdin elsewhere. */
+static int open_stdin(const char *path) {
+  if (!path) return open("/dev/null", O_RDONLY | O_CLOEXEC);
+  struct open_how how = {
+      .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+      .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+  };
+  int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+  if (fd < 0 && (errno == ENOSYS || errno == EPERM)) /* kernel < 5.6, or a seccomp profile without it */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+  if (fd < 0) return -1;
+  struct stat st;
+  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    errno = EINVAL;
+    return -1;
+  }
+  /* O_NONBLOCK only kept a FIFO from blocking the open. */
+  if (fcntl(fd, F_SETFL, 0) < 0) return -1;
+  return fd;
 }
 
 static void child(const struct step *s, int out_w, int err_w, int rep_w) {
   setpgid(0, 0);
-  int in = s->stdin_path ? open(s->stdin_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (in < 0) { perror("crsup: stdin"); _exit(126); }
-  if (dup2(in, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) _exit(126);
-  if (rep_w >= 0) {
-    if (dup2(rep_w, 3) < 0) _exit(126);
-  } else {
-    close(3);
+  /* When the container runs out of memory, the kernel must pick the program, not us:
+   * raising one's own score needs no privilege, and descendants inherit it. */
+  int adj = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  if (adj >= 0) {
+    if (write(adj, "1000", 4) < 0) {}
+    close(adj);
   }
-  for (int fd = rep_w >= 0 ? 4 : 3; fd < 1024; fd++) close(fd);
+  /* stderr is already the capture pipe, so the reason lands in the step's stderr. */
+  if (dup2(err_w, 2) < 0) _exit(126);
+  int in = open_stdin(s->stdin_path);
+  if (in < 0) { perror("crsup: stdin"); _exit(126); }
+  if (dup2(in, 0) < 0 || dup2(out_w, 1) < 0) _exit(126);
+  if (rep_w >= 0 && dup2(rep_w, 3) < 0) _exit(126);
+  /* Nothing else of ours (batch file, other pipes, the docker exec's fds) reaches the program. */
+  int first = rep_w >= 0 ? 4 : 3;
+  if (close_range((unsigned)first, ~0U, 0) < 0)
+    for (int fd = first; fd < 65536; fd++) close(fd);
   struct rlimit cpu = {(rlim_t)cpu_s, (rlim_t)cpu_s + 1};
   setrlimit(RLIMIT_CPU, &cpu);
   signal(SIGPIPE, SIG_DFL);
@@ -206,7 +256,13 @@ static int run_step(const struct step *s, long long deadline) {
   if (s->report) open_capture(&cap[2], &rep_w);
   long oom_before = oom_kills();
   long long start = now_ms();
-  pid_t pid = fork();
+  pid_t pid;
+  /* EAGAIN: the pids limit is still full of a previous step's dying processes. */
+  for (int tries = 0; (pid = fork()) < 0 && errno == EAGAIN && tries < 100; tries++) {
+    kill(-1, SIGKILL);
+    while (waitpid(-1, NULL, WNOHANG) > 0) {}
+    usleep(10000);
+  }
   if (pid < 0) die("fork");
   if (pid == 0) child(s, out_w, err_w, rep_w);
   setpgid(pid, pid); /* also here, so the group exists before we might signal it */
@@ -215,52 +271,66 @@ static int run_step(const struct step *s, long long deadline) {
   if (rep_w >= 0) close(rep_w);
   for (int i = 0; i < 3; i++)
     if (cap[i].fd >= 0) fcntl(cap[i].fd, F_SETFL, O_NONBLOCK);
+  /* Readable when the step exits, so its end wakes the poll below at once instead of at
+   * the next tick (-1 on kernels without pidfd_open: the tick still catches it). */
+  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
-  int timed_out = 0, capped = 0, exited = 0, status = 0;
+  int timed_out = 0, capped = 0, exited = 0, stopped = 0, status = 0;
   struct rusage usage;
   memset(&usage, 0, sizeof usage);
   for (;;) {
-    if (!exited) {
-      pid_t w = wait4(pid, &status, WNOHANG, &usage);
+    /* Reap everything, not only the step: orphans come to us as subreaper, and their
+     * zombies would count against the container's pids limit until the next step. */
+    int st;
+    struct rusage ru;
+    pid_t w;
+    while ((w = wait4(-1, &st, WNOHANG, &ru)) > 0) {
       if (w == pid) {
         exited = 1;
-        /* Children it left behind would keep the pipes open and the CPU busy. */
-        kill_everything_else(pid);
+        status = st;
+        usage = ru;
       }
     }
-    struct pollfd pfd[3];
-    int map[3], nfds = 0;
+    /* Once the step is gone, what it left behind would keep the pipes open and the CPU
+     * busy. Repeated on every pass: a process forking right then may dodge one kill(-1). */
+    if (exited) kill_everything_else(pid);
+    struct pollfd pfd[4];
+    int map[4], nfds = 0;
     for (int i = 0; i < 3; i++)
       if (cap[i].fd >= 0) { pfd[nfds].fd = cap[i].fd; pfd[nfds].events = POLLIN; map[nfds++] = i; }
     if (nfds == 0 && exited) break;
+    if (!exited && pidfd >= 0) { pfd[nfds].fd = pidfd; pfd[nfds].events = POLLIN; map[nfds++] = -1; }
     long long left = deadline - now_ms();
-    if (left <= 0 && !timed_out && !exited) {
-      timed_out = 1;
+    if (left <= 0 && !stopped) {
+      stopped = 1;
+      timed_out = !exited; /* a step that had exited in time did not time out */
       kill_everything_else(pid);
     }
-    int wait_ms = exited || timed_out ? 50 : (int)(left < 20 ? left : 20);
+    int wait_ms = exited || stopped ? 50 : (int)(left < 20 ? left : 20);
     if (nfds == 0) { usleep(1000 * (useconds_t)(wait_ms > 0 ? wait_ms : 1)); continue; }
     int ready = poll(pfd, (nfds_t)nfds, wait_ms > 0 ? wait_ms : 0);
     if (ready < 0 && errno != EINTR) die("poll");
     for (int j = 0; ready > 0 && j < nfds; j++) {
-      if (!(pfd[j].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      if (map[j] < 0 || !(pfd[j].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       if (drain(&cap[map[j]]) && !capped) {
         capped = 1;
         kill_everything_else(pid);
       }
     }
-    if (timed_out && exited) {
-      /* Killed: take what is already buffered, but wait for nothing more. */
+    if (stopped && exited) {
+      /* Past the deadline: take what is already buffered (a bounded amount: a pipe holds
+       * at most 1 MiB), but wait for nothing more. */
       for (int i = 0; i < 3; i++) {
-        while (cap[i].fd >= 0 && poll(&(struct pollfd){.fd = cap[i].fd, .events = POLLIN}, 1, 0) > 0) drain(&cap[i]);
+        for (int n = 0; n < 64 && cap[i].fd >= 0 && poll(&(struct pollfd){.fd = cap[i].fd, .events = POLLIN}, 1, 0) > 0; n++)
+          drain(&cap[i]);
         if (cap[i].fd >= 0) close(cap[i].fd);
         cap[i].fd = -1;
       }
       break;
     }
   }
+  if (pidfd >= 0) close(pidfd);
   long long wall = now_ms() - start;
-  reap_orphans();
   long oom_after = oom_kills();
   int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

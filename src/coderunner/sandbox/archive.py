@@ -24,7 +24,7 @@ def workspace_tar(files: Mapping[str, bytes], *, uid: int, executable: Iterable[
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as tar:
         directories: set[PurePosixPath] = set()
         for name in sorted(files):
-            path = _safe_relative(name)
+            path = safe_relative(name)
             for parent in reversed(path.parents[:-1]):
                 if parent not in directories:
                     directories.add(parent)
@@ -35,7 +35,8 @@ def workspace_tar(files: Mapping[str, bytes], *, uid: int, executable: Iterable[
     return buffer.getvalue()
 
 
-def _safe_relative(name: str) -> PurePosixPath:
+def safe_relative(name: str) -> PurePosixPath:
+    """``name`` as a path that stays inside the workspace, or ValueError."""
     path = PurePosixPath(name)
     if path.is_absolute() or not path.parts or ".." in path.parts or name != str(path):
         raise ValueError(f"not a plain workspace-relative path: {name!r}")

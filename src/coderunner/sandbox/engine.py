@@ -18,8 +18,10 @@ def connect(base_url: str | None = None, timeout_s: float = 60.0) -> docker.Dock
     """
     where = base_url or "the default socket (DOCKER_HOST or unix:///var/run/docker.sock)"
     try:
-        client = docker.DockerClient(base_url=base_url, timeout=int(timeout_s)) if base_url else docker.from_env(
-            timeout=int(timeout_s)
+        client = (
+            docker.DockerClient(base_url=base_url, timeout=int(timeout_s))
+            if base_url
+            else docker.from_env(timeout=int(timeout_s))
         )
         client.ping()
     except docker.errors.DockerException as exc:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coderunner.domain.sandbox_job import WORKSPACE, StepLimits
+from coderunner.sandbox.seccomp import default_profile
 
 LABEL_ROLE = "org.coderunner.role"
 LABEL_INSTANCE = "org.coderunner.instance"
@@ -29,7 +30,7 @@ class SandboxPolicy:
     tmp_mb: int = 32
     tmp_inodes: int = 1024
     shm_mb: int = 4
-    seccomp_profile: str | None = None  # JSON text; None keeps the engine's default
+    seccomp_profile: str | None = None  # JSON text; None: the shipped docker/seccomp.json, never the engine's
     runtime: str | None = None  # e.g. "runsc"; None keeps the engine's default
 
 
@@ -57,9 +58,8 @@ def create_kwargs(
     """Keyword arguments of ``docker.containers.create`` for a sandbox sized for ``limits``."""
     from docker.types import LogConfig, Ulimit  # local: keeps this module importable without docker installed
 
-    security_opt = ["no-new-privileges:true"]
-    if policy.seccomp_profile is not None:
-        security_opt.append(f"seccomp={policy.seccomp_profile}")
+    profile = policy.seccomp_profile if policy.seccomp_profile is not None else default_profile()
+    security_opt = ["no-new-privileges:true", f"seccomp={profile}"]
     file_size = policy.file_size_mb * 1024 * 1024
     kwargs: dict[str, Any] = {
         "image": image_id,

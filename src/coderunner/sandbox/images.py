@@ -24,6 +24,7 @@ import docker.errors
 from docker.models.images import Image
 
 from coderunner.errors import SandboxUnavailable
+from coderunner.sandbox.paths import default_images_dir
 
 LABEL_RECIPE = "org.coderunner.recipe"
 BASE_IMAGE = "coderunner-base"
@@ -56,11 +57,6 @@ class ImageState:
     image_id: str = ""
 
 
-def default_images_dir() -> Path:
-    """``docker/`` of the source checkout this package runs from."""
-    return Path(__file__).resolve().parents[3] / "docker"
-
-
 class ImageBuilder:
     """Builds and checks sandbox images. Safe to call from several threads and processes."""
 
@@ -69,6 +65,10 @@ class ImageBuilder:
         self._dir = images_dir or default_images_dir()
         self._lock = threading.Lock()
         self._verified: dict[str, str] = {}
+
+    @property
+    def images_dir(self) -> Path:
+        return self._dir
 
     def recipe_hash(self, name: str) -> str:
         recipe = _recipe(name)
@@ -130,9 +130,7 @@ class ImageBuilder:
                 key, _, value = line.partition("=")
                 changes.append(f'LABEL org.coderunner.{key}="{value}"')
             try:
-                self._client.api.import_image_from_file(
-                    str(rootfs), repository=recipe.name, tag=TAG, changes=changes
-                )
+                self._client.api.import_image_from_file(str(rootfs), repository=recipe.name, tag=TAG, changes=changes)
             except docker.errors.DockerException as exc:
                 raise SandboxUnavailable(f"docker import of the base image failed: {exc}") from exc
         image = self._find(recipe.name)

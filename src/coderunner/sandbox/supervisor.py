@@ -13,7 +13,9 @@ import signal
 from collections.abc import Sequence
 
 from coderunner.domain.outcome import ProcessOutcome, ProcessStatus
-from coderunner.domain.sandbox_job import Step, StepLimits
+from coderunner.domain.sandbox_job import SandboxJob, Step, StepLimits
+from coderunner.errors import SandboxFailure
+from coderunner.sandbox.archive import safe_relative
 
 _HEADER = re.compile(
     rb"S (?P<name>\S+) exit=(?P<exit>-?\d+) signal=(?P<signal>\d+) wall_ms=(?P<wall>\d+) cpu_ms=(?P<cpu>\d+) "
@@ -21,6 +23,52 @@ _HEADER = re.compile(
     rb"out=(?P<out>\d+):(?P<out_t>[01]) err=(?P<err>\d+):(?P<err_t>[01]) rep=(?P<rep>\d+):(?P<rep_t>[01])\n"
 )
 _FIELD_FORBIDDEN = re.compile(r"[\t\n\r\x00]")
+_STEP_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+# crsup's own bounds (MAX_ARGS, MAX_STEPS in crsup.c).
+MAX_ARGS = 64
+MAX_STEPS = 1024
+# Docker refuses a memory limit under 6 MB.
+MIN_MEMORY_MB = 6
+
+
+class InvalidJob(SandboxFailure):
+    """A job the sandbox cannot run as asked: a bug in the language plug-in that built it,
+    never something the submission did. ``field`` names the offending part,
+    e.g. ``run[0].argv[1]`` or ``compile_limits.wall_s``."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"invalid sandbox job: {field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+def check_job(job: SandboxJob) -> None:
+    """Raises InvalidJob, naming the field, for anything crsup or the engine would refuse
+    or misread; called before any container exists."""
+    for name in job.files:
+        try:
+            safe_relative(name)
+        except ValueError as exc:
+            raise InvalidJob(f"files[{name!r}]", str(exc)) from None
+    for name in job.executable:
+        if name not in job.files:
+            raise InvalidJob(f"executable[{name!r}]", "names no file of the job")
+    for phase, limits in (("compile_limits", job.compile_limits), ("run_limits", job.run_limits)):
+        _check_limits(phase, limits)
+    render_batch(job.compile, job.compile_limits, stop_on_failure=True, phase="compile")
+    render_batch(job.run, job.run_limits, stop_on_failure=False, phase="run")
+
+
+def _check_limits(phase: str, limits: StepLimits) -> None:
+    checks = (
+        ("wall_s", limits.wall_s > 0 and math.isfinite(limits.wall_s), "must be a positive number of seconds"),
+        ("memory_mb", limits.memory_mb >= MIN_MEMORY_MB, f"must be at least {MIN_MEMORY_MB}"),
+        ("cpus", limits.cpus > 0 and math.isfinite(limits.cpus), "must be positive"),
+        ("output_limit_bytes", limits.output_limit_bytes > 0, "must be positive"),
+    )
+    for name, ok, problem in checks:
+        if not ok:
+            raise InvalidJob(f"{phase}.{name}", f"{problem}, not {getattr(limits, name)!r}")
 
 
 def cpu_seconds(limits: StepLimits) -> int:
@@ -32,20 +80,45 @@ def cpu_seconds(limits: StepLimits) -> int:
     return max(1, math.ceil(limits.wall_s * max(limits.cpus, 1.0)))
 
 
-def render_batch(steps: Sequence[Step], limits: StepLimits, *, stop_on_failure: bool) -> bytes:
-    """The batch file crsup executes for one phase."""
+def render_batch(steps: Sequence[Step], limits: StepLimits, *, stop_on_failure: bool, phase: str = "steps") -> bytes:
+    """The batch file crsup executes for one phase; InvalidJob names a field it cannot carry.
+
+    >>> render_batch([Step("t1", ("./program",))], StepLimits(1, 64, 1, 10), stop_on_failure=False).decode()
+    'budget_ms\\t1000\\ncpu_s\\t1\\noutput_cap\\t10\\nstop_on_failure\\t0\\nstep\\tt1\\t-\\t0\\t./program\\n'
+    """
+    if len(steps) > MAX_STEPS:
+        raise InvalidJob(phase, f"{len(steps)} steps, at most {MAX_STEPS}")
     lines = [
         f"budget_ms\t{int(limits.wall_s * 1000)}",
         f"cpu_s\t{cpu_seconds(limits)}",
         f"output_cap\t{limits.output_limit_bytes}",
         f"stop_on_failure\t{int(stop_on_failure)}",
     ]
-    for step in steps:
-        fields = [step.name, step.stdin_path or "-", str(int(step.report)), *step.argv]
-        for value in fields:
-            if not value or _FIELD_FORBIDDEN.search(value) or (value is step.name and " " in value):
-                raise ValueError(f"step {step.name!r}: field {value!r} cannot be passed to the supervisor")
-        lines.append("\t".join(["step", *fields]))
+    names: set[str] = set()
+    for index, step in enumerate(steps):
+        where = f"{phase}[{index}]"
+        if not _STEP_NAME.fullmatch(step.name):
+            raise InvalidJob(f"{where}.name", f"{step.name!r} is not 1-64 letters, digits or _.:-")
+        if step.name in names:
+            raise InvalidJob(f"{where}.name", f"{step.name!r} is used by an earlier step")
+        names.add(step.name)
+        if step.stdin_path is not None:
+            try:
+                safe_relative(step.stdin_path)
+            except ValueError as exc:
+                raise InvalidJob(f"{where}.stdin_path", str(exc)) from None
+            if step.stdin_path == "-":  # crsup reads "-" as "no stdin"
+                raise InvalidJob(f"{where}.stdin_path", "'-' cannot name a file")
+        if not step.argv:
+            raise InvalidJob(f"{where}.argv", "is empty")
+        if len(step.argv) > MAX_ARGS:
+            raise InvalidJob(f"{where}.argv", f"has {len(step.argv)} items, at most {MAX_ARGS}")
+        fields = {f"{where}.stdin_path": step.stdin_path or "-"}
+        fields.update({f"{where}.argv[{i}]": arg for i, arg in enumerate(step.argv)})
+        for field, value in fields.items():
+            if not value or _FIELD_FORBIDDEN.search(value):
+                raise InvalidJob(field, f"{value!r} is empty or contains a tab, newline or NUL")
+        lines.append("\t".join(["step", step.name, step.stdin_path or "-", str(int(step.report)), *step.argv]))
     return ("\n".join(lines) + "\n").encode()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from coderunner.errors import SandboxFailure
 from coderunner.sandbox.hardening import SandboxUsers
 
 
@@ -23,7 +24,7 @@ class UidAllocator:
     def acquire(self) -> SandboxUsers:
         with self._lock:
             if not self._free:
-                raise RuntimeError(f"all {self._slots} sandbox UID pairs are in use")
+                raise SandboxFailure(f"all {self._slots} sandbox UID pairs are in use")
             slot = self._free.pop(0)
         builder = self._base + 2 * slot
         return SandboxUsers(builder=builder, runner=builder + 1)

@@ -1,0 +1,68 @@
+"""Pre-warmed containers: each serves one submission, then is removed; none leaks."""
+
+from __future__ import annotations
+
+import time
+
+import docker
+import pytest
+
+from coderunner.domain.outcome import ProcessStatus
+from coderunner.sandbox.docker_sandbox import DockerSandbox
+from conftest import COMPILE_LIMITS, cpp_job, run_containers
+
+pytestmark = pytest.mark.integration
+
+WRITE_MARKER = """
+#include <cstdio>
+#include <fstream>
+int main() {
+    std::ifstream seen("/tmp/marker");
+    std::printf(seen ? "stale" : "fresh");
+    std::ofstream("/tmp/marker") << "left by an earlier submission";
+}
+"""
+
+
+def wait_for(condition: object, timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+async def test_a_warm_container_serves_one_submission_and_is_replaced(
+    sandbox: DockerSandbox, docker_client: docker.DockerClient
+) -> None:
+    """Two submissions in a row each find a fresh container: nothing the first wrote is seen."""
+    # Given a pool of two ready containers
+    sandbox.start_pool("coderunner-cpp", 2, COMPILE_LIMITS)
+    try:
+        wait_for(lambda: len(run_containers(docker_client)) == 2)
+        warm_ids = {c.id for c in run_containers(docker_client)}
+        # When two submissions run one after the other
+        first = await sandbox.execute(cpp_job(WRITE_MARKER))
+        second = await sandbox.execute(cpp_job(WRITE_MARKER))
+        # Then both ran in fresh containers that were removed, and the pool refilled
+        assert [b"fresh", b"fresh"] == [first.run[0].stdout, second.run[0].stdout]
+        assert ProcessStatus.SUCCESS == second.run[0].status
+        wait_for(lambda: len(run_containers(docker_client)) == 2)
+        assert warm_ids.isdisjoint({c.id for c in run_containers(docker_client)})
+    finally:
+        sandbox.close()
+    # And closing the pool removes every waiting container
+    assert [] == run_containers(docker_client)
+
+
+async def test_different_compile_limits_are_applied_to_a_warm_container(sandbox: DockerSandbox) -> None:
+    """A submission asking for less compile memory than the pool's gets it enforced."""
+    sandbox.start_pool("coderunner-cpp", 1, COMPILE_LIMITS)
+    try:
+        wait_for(lambda: sandbox._pool is not None and sandbox._pool.ready == 1)
+        tight = COMPILE_LIMITS.__class__(
+            COMPILE_LIMITS.wall_s, 32, COMPILE_LIMITS.cpus, COMPILE_LIMITS.output_limit_bytes
+        )
+        run = await sandbox.execute(cpp_job("#include <bits/stdc++.h>\nint main(){}", compile_limits=tight))
+        assert ProcessStatus.MEMORY_LIMIT == run.compile[0].status
+    finally:
+        sandbox.close()
