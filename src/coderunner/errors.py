@@ -5,6 +5,7 @@ exception: it is a status in the result. Exceptions are for our own failures::
 
     CoderunnerError
     ├── InvalidSubmission (field)        → HTTP 422 / INVALID_ARGUMENT
+    │   └── TemplateError (test_id)      → recorded as a result, error_type template_error
     ├── ExecutionNotFound (execution_id) → HTTP 404 / NOT_FOUND
     ├── Overloaded                       → HTTP 429 / RESOURCE_EXHAUSTED
     └── InfrastructureError              → HTTP 503 / UNAVAILABLE: never a pass
@@ -20,7 +21,7 @@ class CoderunnerError(Exception):
     """Base of every error coderunner raises on purpose."""
 
 
-class InvalidSubmission(CoderunnerError):  # noqa: N818 - reads better as a fact than as "...Error"
+class InvalidSubmission(CoderunnerError):
     """The request itself is wrong; ``field`` names the offending part (e.g. ``tests[2].input``)."""
 
     def __init__(self, field: str, problem: str) -> None:
@@ -29,13 +30,13 @@ class InvalidSubmission(CoderunnerError):  # noqa: N818 - reads better as a fact
         self.problem = problem
 
 
-class ExecutionNotFound(CoderunnerError):  # noqa: N818
+class ExecutionNotFound(CoderunnerError):
     def __init__(self, execution_id: str) -> None:
         super().__init__(f"no execution with id {execution_id!r}")
         self.execution_id = execution_id
 
 
-class Overloaded(CoderunnerError):  # noqa: N818
+class Overloaded(CoderunnerError):
     """Every slot is busy and the waiting queue is full: try again later."""
 
 

@@ -16,7 +16,7 @@ class Check:
 
 
 def run_checks(settings: Settings) -> list[Check]:
-    from coderunner.languages.registry import available_languages
+    from coderunner.languages.registry import available_languages, get_language
     from coderunner.sandbox.engine import connect
     from coderunner.sandbox.images import ImageBuilder
     from coderunner.sandbox.runtime_check import runc_warning
@@ -31,7 +31,7 @@ def run_checks(settings: Settings) -> list[Check]:
     warning = runc_warning(version)
     checks.append(Check("container runtime", "warn" if warning else "ok", warning or "runc is recent enough"))
     builder = ImageBuilder(client, settings.images_dir)
-    for language in available_languages():
+    for language in map(get_language, available_languages()):
         try:
             state = builder.state(language.image)
         except CoderunnerError as exc:

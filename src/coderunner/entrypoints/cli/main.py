@@ -88,14 +88,14 @@ def run(
 @images_app.command("build")
 def images_build() -> None:
     """Build the sandbox images that are missing or out of date (idempotent)."""
-    from coderunner.languages.registry import available_languages
+    from coderunner.languages.registry import available_languages, get_language
     from coderunner.sandbox.engine import connect
     from coderunner.sandbox.images import ImageBuilder
 
     settings = _settings()
     try:
         builder = ImageBuilder(connect(settings.docker_host), settings.images_dir)
-        for language in available_languages():
+        for language in map(get_language, available_languages()):
             before = builder.state(language.image)
             image = builder.ensure(language.image)
             action = "up to date" if before.current else "built"

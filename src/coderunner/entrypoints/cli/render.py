@@ -24,8 +24,9 @@ def render_execution(console: Console, execution: Execution) -> None:
         table.add_column(column)
     for outcome in grade.tests:
         style = STATUS_STYLE.get(outcome.status.value, "red")
-        table.add_row(outcome.test_id, f"[{style}]{outcome.status.value}[/{style}]", str(outcome.duration_ms),
-                      _evidence(outcome))
+        table.add_row(
+            outcome.test_id, f"[{style}]{outcome.status.value}[/{style}]", str(outcome.duration_ms), _evidence(outcome)
+        )
     console.print(table)
     if grade.compile_output:
         console.print("[bold]compiler output[/bold]")

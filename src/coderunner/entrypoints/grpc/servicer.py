@@ -1,0 +1,89 @@
+"""``SolutionEvaluationService`` on grpc.aio: request → Submission → scheduler → response.
+
+Errors are answered with the status code from ``entrypoints.error_codes``; a request
+error also carries the offending field in the trailing metadata key ``coderunner-field``.
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+from urllib.parse import unquote
+
+import grpc
+import structlog
+
+from coderunner.bootstrap import Services
+from coderunner.domain.execution import RequestInfo
+from coderunner.entrypoints.error_codes import error_field, wire_error
+from coderunner.entrypoints.grpc import convert
+from coderunner.entrypoints.grpc._generated import code_runner_pb2 as pb
+from coderunner.entrypoints.grpc._generated import code_runner_pb2_grpc as pb_grpc
+from coderunner.errors import CoderunnerError, InvalidSubmission
+
+log = structlog.get_logger("coderunner.grpc")
+
+FIELD_METADATA_KEY = "coderunner-field"
+
+
+class SolutionEvaluationService(pb_grpc.SolutionEvaluationServiceServicer):
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    async def EvaluateSolution(  # noqa: N802 - the proto's method name
+        self, request: pb.ExecutionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ExecutionResponse:
+        """Grades the solution and waits for the verdict.
+
+        If the client cancels (or its deadline passes), this coroutine is cancelled and
+        the scheduler cancels the evaluation with it: the container goes, the record
+        ends ``cancelled``.
+        """
+        settings = self._services.settings
+        try:
+            submission = convert.to_submission(
+                request, policy=settings.input_policy(), default_limits=settings.default_limits()
+            )
+            info = RequestInfo(client_address=_peer_address(context.peer()), user_agent=_user_agent(context))
+            execution = await self._services.scheduler.evaluate(submission, info)
+        except CoderunnerError as exc:
+            await _abort(context, exc)
+        return convert.to_response(execution)
+
+    async def GetExecution(  # noqa: N802
+        self, request: pb.GetExecutionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ExecutionDetails:
+        try:
+            if not request.execution_id:
+                raise InvalidSubmission("execution_id", "is empty")
+            execution = await self._services.store.get(request.execution_id)
+        except CoderunnerError as exc:
+            await _abort(context, exc)
+        return convert.to_details(execution)
+
+
+async def _abort(context: grpc.aio.ServicerContext, exc: CoderunnerError) -> NoReturn:
+    row = wire_error(exc)
+    field = error_field(exc)
+    if row.http_status >= 500:
+        log.error("rpc.failed", error_class=type(exc).__name__, error=str(exc))
+    details = str(exc) if row.name != "internal" else "internal error; see the server log"
+    metadata = ((FIELD_METADATA_KEY, field),) if field else ()
+    await context.abort(grpc.StatusCode[row.grpc_code], details, trailing_metadata=metadata)
+    raise AssertionError("unreachable: context.abort raises")
+
+
+def _peer_address(peer: str) -> str:
+    """``ipv4:127.0.0.1:5555`` → ``127.0.0.1``; ``ipv6:[::1]:5555`` → ``::1``."""
+    kind, _, rest = unquote(peer).partition(":")
+    if kind == "ipv4":
+        return rest.rpartition(":")[0]
+    if kind == "ipv6":
+        return rest.rpartition(":")[0].strip("[]")
+    return peer
+
+
+def _user_agent(context: grpc.aio.ServicerContext) -> str:
+    for key, value in context.invocation_metadata() or ():
+        if key == "user-agent":
+            return str(value)[:500]
+    return ""

@@ -1,0 +1,289 @@
+"""The REST API's JSON documents: the proto's request fields in snake_case, richer answers.
+
+Requests are parsed strictly (a number is not a string, ``"5"`` is not a number) and then
+validated once more by ``Submission.create``, which names the offending field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from coderunner.domain.execution import Execution
+from coderunner.domain.outcome import AssertionFailure, TestOutcome
+from coderunner.domain.submission import InputPolicy, Limits, Submission, TestCase
+from coderunner.entrypoints.summary import summarize
+
+# ---- requests -------------------------------------------------------------------------
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+
+class TestCaseIn(_Request):
+    """One test case, as in the proto's ``TestCase``."""
+
+    __test__ = False
+
+    code_version_test_id: str = Field("", description="The test's id, echoed back in approved_test_ids.")
+    input: str = Field("", description="Argument literals (e.g. `[1,2,3], 5`), or stdin of a whole program.")
+    expected_output: str = Field("", description="The expected return value literal, or expected stdout.")
+    custom_validation_code: str = Field("", description="When set: the test's body, written with doctest macros.")
+
+    def to_domain(self) -> TestCase:
+        return TestCase(self.code_version_test_id, self.input, self.expected_output, self.custom_validation_code)
+
+
+class LimitsIn(_Request):
+    """Per-submission limits; an omitted one keeps the service default."""
+
+    timeout_s: float | None = Field(None, description="Wall budget of the whole run step, seconds.")
+    memory_mb: int | None = None
+    cpus: float | None = None
+    compile_timeout_s: float | None = None
+    compile_memory_mb: int | None = None
+
+    def merged_with(self, defaults: Limits) -> Limits:
+        """``defaults`` with the values given here (InvalidSubmission names one out of range)."""
+        return replace(defaults, **self.model_dump(exclude_none=True))
+
+
+class ExecutionRequestIn(_Request):
+    """``POST /v1/executions``: the proto's ``ExecutionRequest`` as JSON."""
+
+    challenge_id: str = ""
+    code_version_id: str = ""
+    student_id: str = ""
+    code: str = Field("", description="The submitted source.")
+    tests: list[TestCaseIn] = Field(default_factory=list)
+    language: str = Field("", description='"cpp"; empty means C++. See GET /v1/languages.')
+    function_name: str | None = Field(None, description="The function under test, when the code has several.")
+    limits: LimitsIn | None = None
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "challenge_id": "sum",
+                    "student_id": "s-1",
+                    "code": "int add(int a, int b) { return a + b; }",
+                    "tests": [{"code_version_test_id": "t1", "input": "1, 2", "expected_output": "3"}],
+                    "language": "cpp",
+                }
+            ]
+        }
+    )
+
+    def to_submission(self, policy: InputPolicy, default_limits: Limits) -> Submission:
+        """The validated domain object (raises ``InvalidSubmission`` naming the field)."""
+        limits = self.limits.merged_with(default_limits) if self.limits else default_limits
+        return Submission.create(
+            code=self.code,
+            tests=[test.to_domain() for test in self.tests],
+            language=self.language,
+            limits=limits,
+            function_name=self.function_name,
+            challenge_id=self.challenge_id,
+            code_version_id=self.code_version_id,
+            student_id=self.student_id,
+            policy=policy,
+        )
+
+
+# ---- answers --------------------------------------------------------------------------
+
+
+class FailureOut(BaseModel):
+    """One failed check, as the test framework reported it."""
+
+    expression: str
+    expected: str | None
+    actual: str | None
+    line: int | None
+    message: str
+
+    @classmethod
+    def from_domain(cls, failure: AssertionFailure) -> FailureOut:
+        return cls(
+            expression=failure.expression,
+            expected=failure.expected,
+            actual=failure.actual,
+            line=failure.line,
+            message=failure.message,
+        )
+
+
+class TestResultOut(BaseModel):
+    __test__ = False
+
+    test_id: str
+    status: str = Field(description="passed, failed, runtime_error, timeout, memory_limit, output_limit, not_run, ...")
+    passed: bool
+    duration_ms: int
+    failures: list[FailureOut]
+    stdout: str
+    stderr: str
+    message: str
+
+    @classmethod
+    def from_domain(cls, outcome: TestOutcome) -> TestResultOut:
+        return cls(
+            test_id=outcome.test_id,
+            status=outcome.status.value,
+            passed=outcome.passed,
+            duration_ms=outcome.duration_ms,
+            failures=[FailureOut.from_domain(f) for f in outcome.failures],
+            stdout=outcome.stdout,
+            stderr=outcome.stderr,
+            message=outcome.message,
+        )
+
+
+class LimitsOut(BaseModel):
+    timeout_s: float
+    memory_mb: int
+    cpus: float
+    compile_timeout_s: float
+    compile_memory_mb: int
+    compile_cpus: float
+    output_limit_bytes: int
+
+    @classmethod
+    def from_domain(cls, limits: Limits) -> LimitsOut:
+        return cls(**{f.name: getattr(limits, f.name) for f in fields(limits)})
+
+
+class ExecutionSummaryOut(BaseModel):
+    """An execution in a list: who, what, where it stands and the counts."""
+
+    id: str
+    status: str = Field(description="pending, running, completed, failed, timed_out, cancelled")
+    verdict: str = Field(description='accepted, wrong_answer, compilation_error, ...; "" while unknown')
+    completed: bool = Field(description="The pipeline ran to the end (even if tests failed).")
+    success: bool = Field(description="Every test passed.")
+    language: str
+    challenge_id: str
+    code_version_id: str
+    student_id: str
+    total_tests: int
+    passed_tests: int
+    failed_tests: int
+    error_type: str
+    created_at: datetime
+    finished_at: datetime | None
+
+    @classmethod
+    def from_execution(cls, execution: Execution) -> ExecutionSummaryOut:
+        return cls(**_summary_fields(execution))
+
+
+class ExecutionOut(ExecutionSummaryOut):
+    """``GET /v1/executions/{id}``: the whole record, with per-test results."""
+
+    function_name: str | None
+    message: str = Field(description="A human-readable summary.")
+    approved_test_ids: list[str]
+    failed_test_ids: list[str]
+    execution_time_ms: int = Field(description="Wall time from start to finish (compile and run).")
+    run_time_ms: int = Field(description="Wall time of the run step (all tests together).")
+    cpu_time_ms: int
+    peak_memory_mb: float
+    compile_output: str
+    stdout: str
+    stderr: str
+    stdout_truncated: bool
+    stderr_truncated: bool
+    error_message: str
+    image_id: str
+    compiler_version: str
+    limits: LimitsOut
+    started_at: datetime | None
+    tests: list[TestResultOut]
+
+    @classmethod
+    def from_execution(cls, execution: Execution) -> ExecutionOut:
+        grade = execution.grade
+        summary = summarize(execution)
+        return cls(
+            **_summary_fields(execution),
+            function_name=execution.submission.function_name,
+            message=summary.message,
+            approved_test_ids=list(summary.approved_test_ids),
+            failed_test_ids=list(summary.failed_test_ids),
+            execution_time_ms=summary.execution_time_ms,
+            run_time_ms=grade.run_wall_ms if grade else 0,
+            cpu_time_ms=summary.cpu_time_ms,
+            peak_memory_mb=summary.peak_memory_mb,
+            compile_output=grade.compile_output if grade else "",
+            stdout=grade.stdout if grade else "",
+            stderr=grade.stderr if grade else "",
+            stdout_truncated=grade.stdout_truncated if grade else False,
+            stderr_truncated=grade.stderr_truncated if grade else False,
+            error_message=summary.error_message,
+            image_id=grade.image_id if grade else "",
+            compiler_version=grade.compiler_version if grade else "",
+            limits=LimitsOut.from_domain(execution.submission.limits),
+            started_at=execution.started_at,
+            tests=[TestResultOut.from_domain(t) for t in grade.tests] if grade else [],
+        )
+
+
+def _summary_fields(execution: Execution) -> dict[str, Any]:
+    summary = summarize(execution)
+    submission = execution.submission
+    return {
+        "id": execution.id,
+        "status": execution.status.value,
+        "verdict": summary.verdict,
+        "completed": summary.completed,
+        "success": summary.success,
+        "language": submission.language,
+        "challenge_id": submission.challenge_id,
+        "code_version_id": submission.code_version_id,
+        "student_id": submission.student_id,
+        "total_tests": summary.total_tests,
+        "passed_tests": summary.passed_tests,
+        "failed_tests": summary.failed_tests,
+        "error_type": summary.error_type,
+        "created_at": execution.created_at,
+        "finished_at": execution.finished_at,
+    }
+
+
+class ExecutionPage(BaseModel):
+    """``GET /v1/executions``: newest first."""
+
+    items: list[ExecutionSummaryOut]
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="Offset of the next page; null on the last one.")
+
+
+class LanguageOut(BaseModel):
+    name: str = Field(description='The wire name, e.g. "cpp".')
+    display_name: str
+    image: str
+
+
+class CheckOut(BaseModel):
+    name: str
+    ok: bool
+    detail: str
+
+
+class ReadinessOut(BaseModel):
+    ready: bool
+    checks: list[CheckOut]
+
+
+class ProblemOut(BaseModel):
+    """Every error answer: what kind, which request field (when one is to blame), and why."""
+
+    error: str = Field(description="invalid_submission, malformed_request, not_found, overloaded, unavailable, ...")
+    field: str | None = None
+    detail: str
+    execution_id: str | None = None

@@ -1,0 +1,146 @@
+"""REST and gRPC in one process and one event loop: ``await serve(settings)``.
+
+Start-up: build the services (database migrated, engine answering), start them (images
+ready, a crashed predecessor's records and containers cleaned up), then listen. Once both
+servers listen, one line goes to stdout::
+
+    coderunner: listening http=8080 grpc=50051
+
+(the bound ports, so port 0 works) and, when ``CODERUNNER_PORTS_FILE`` is set, the same
+ports are written to that file as JSON. SIGTERM or SIGINT stops accepting, gives running
+requests ``SHUTDOWN_GRACE_S`` to finish, then cancels what is left (records end
+``cancelled``, containers removed). A second signal skips the grace.
+
+Run it with ``coderunner serve`` or ``python -m coderunner.entrypoints.server``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import structlog
+import uvicorn
+
+from coderunner.bootstrap import Services, build_services
+from coderunner.entrypoints.grpc.server import GrpcServer
+from coderunner.entrypoints.rest.app import create_app
+from coderunner.settings import Settings
+
+log = structlog.get_logger("coderunner.server")
+
+SHUTDOWN_GRACE_S = 20.0
+PORTS_FILE_ENV = "CODERUNNER_PORTS_FILE"
+
+
+class _EmbeddedUvicorn(uvicorn.Server):
+    """uvicorn without its own signal handling: ``serve`` owns the signals and stops both servers."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve(settings: Settings) -> None:
+    """Serves REST on ``settings.host:http_port`` and gRPC on ``settings.host:grpc_port`` until signalled.
+
+    Raises ``SandboxUnavailable`` / ``StoreError`` when the engine or the database is
+    missing at start-up, and ``OSError`` when a port cannot be bound.
+    """
+    services = await asyncio.to_thread(build_services, settings)
+    await services.start()
+    try:
+        await _serve_started(services, settings)
+    finally:
+        await services.stop()
+
+
+async def _serve_started(services: Services, settings: Settings) -> None:
+    stop = asyncio.Event()
+    hurry = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def on_signal(signum: int) -> None:
+        log.info("server.signal", signal=signal.Signals(signum).name, hurry=stop.is_set())
+        (hurry if stop.is_set() else stop).set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, on_signal, signum)
+    try:
+        config = uvicorn.Config(
+            create_app(services, manage_services=False),
+            host=settings.host,
+            port=settings.http_port,
+            lifespan="off",
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=int(SHUTDOWN_GRACE_S),
+        )
+        http = _EmbeddedUvicorn(config)
+        http_socket = config.bind_socket()
+        http_port = http_socket.getsockname()[1]
+        grpc_server = GrpcServer(services, settings.host, settings.grpc_port)
+        grpc_port = await grpc_server.start()
+        http_task = asyncio.create_task(http.serve(sockets=[http_socket]), name="uvicorn")
+        while not http.started and not http_task.done():
+            await asyncio.sleep(0.01)
+        if http_task.done():
+            await grpc_server.stop(0)
+            await http_task  # raises why uvicorn could not start
+            raise OSError(f"the HTTP server stopped at start-up on {settings.host}:{http_port}")
+        _announce(http_port, grpc_port)
+        log.info("server.listening", host=settings.host, http_port=http_port, grpc_port=grpc_port)
+
+        await stop.wait()
+        log.info("server.stopping", grace_s=SHUTDOWN_GRACE_S)
+        http.should_exit = True
+
+        async def stop_servers() -> None:
+            await asyncio.gather(grpc_server.stop(SHUTDOWN_GRACE_S), http_task)
+
+        shutdown = asyncio.create_task(stop_servers())
+        hurried = asyncio.create_task(hurry.wait())
+        await asyncio.wait({shutdown, hurried}, return_when=asyncio.FIRST_COMPLETED)
+        if hurry.is_set() and not shutdown.done():
+            log.info("server.hurrying")
+            http.force_exit = True
+            await services.scheduler.drain()
+        await shutdown
+        hurried.cancel()
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+
+
+def _announce(http_port: int, grpc_port: int) -> None:
+    print(f"coderunner: listening http={http_port} grpc={grpc_port}", flush=True)
+    target = os.environ.get(PORTS_FILE_ENV)
+    if target:
+        path = Path(target)
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(json.dumps({"http": http_port, "grpc": grpc_port}))
+        partial.replace(path)  # readers never see half a file
+
+
+def main() -> None:
+    """``python -m coderunner.entrypoints.server``: settings from the environment, logs configured."""
+    from coderunner.errors import CoderunnerError
+    from coderunner.logs import configure_logging
+    from coderunner.settings import load_settings
+
+    settings = load_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    try:
+        asyncio.run(serve(settings))
+    except CoderunnerError as exc:
+        log.error("server.cannot_start", error=str(exc))
+        raise SystemExit(2) from exc
+
+
+if __name__ == "__main__":
+    main()

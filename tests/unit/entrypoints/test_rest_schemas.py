@@ -1,0 +1,110 @@
+"""The REST documents: strict parsing, defaults merged, errors naming the field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from pydantic import ValidationError
+
+from coderunner.domain.execution import Execution, ExecutionStatus
+from coderunner.domain.outcome import Verdict
+from coderunner.domain.submission import InputPolicy, Limits
+from coderunner.entrypoints.rest.problems import field_path
+from coderunner.entrypoints.rest.schemas import ExecutionOut, ExecutionRequestIn, ExecutionSummaryOut
+from coderunner.errors import InvalidSubmission
+
+MakeExecution = Callable[..., Execution]  # the conftest fixture
+
+
+DEFAULTS = Limits()
+BODY = {
+    "code": "int add(int a, int b) { return a + b; }",
+    "tests": [{"code_version_test_id": "t1", "input": "1, 2", "expected_output": "3"}],
+}
+
+
+def parse(**fields: object) -> ExecutionRequestIn:
+    return ExecutionRequestIn.model_validate_json(__import__("json").dumps({**BODY, **fields}))
+
+
+def test_a_minimal_body_is_a_cpp_submission_with_default_limits() -> None:
+    submission = parse().to_submission(InputPolicy(), DEFAULTS)
+    assert ("cpp", DEFAULTS, ("t1",)) == (submission.language, submission.limits, tuple(t.id for t in submission.tests))
+
+
+def test_given_limits_override_the_defaults_and_the_rest_stay() -> None:
+    submission = parse(limits={"timeout_s": 2, "memory_mb": 128}).to_submission(InputPolicy(), DEFAULTS)
+    assert (2.0, 128, DEFAULTS.cpus) == (
+        submission.limits.timeout_s,
+        submission.limits.memory_mb,
+        submission.limits.cpus,
+    )
+
+
+def test_an_out_of_range_limit_names_its_field() -> None:
+    with pytest.raises(InvalidSubmission) as caught:
+        parse(limits={"timeout_s": 10_000}).to_submission(InputPolicy(), DEFAULTS)
+    assert "limits.timeout_s" == caught.value.field
+
+
+@pytest.mark.parametrize(
+    ("fields", "where"),
+    [
+        ({"code": 5}, "code"),
+        ({"limits": {"memory_mb": "256"}}, "limits.memory_mb"),
+        ({"tests": [{"input": 1}]}, "tests[0].input"),
+    ],
+)
+def test_wrong_types_are_refused_not_coerced(fields: dict[str, object], where: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse(**fields)
+    assert where == field_path(("body", *caught.value.errors()[0]["loc"]))
+
+
+@pytest.mark.parametrize(
+    ("loc", "text"),
+    [
+        (("body", "tests", 2, "input"), "tests[2].input"),
+        (("query", "limit"), "limit"),
+        (("body",), "body"),
+        (("body", "limits", "cpus"), "limits.cpus"),
+    ],
+)
+def test_field_path(loc: tuple[int | str, ...], text: str) -> None:
+    assert text == field_path(loc)
+
+
+def test_the_full_document_of_a_wrong_answer(make_execution: MakeExecution) -> None:
+    document = ExecutionOut.from_execution(make_execution(verdict=Verdict.WRONG_ANSWER, passed=("t1",))).model_dump(
+        mode="json"
+    )
+    assert {
+        "id": "e-1",
+        "status": "completed",
+        "verdict": "wrong_answer",
+        "completed": True,
+        "success": False,
+        "approved_test_ids": ["t1"],
+        "failed_test_ids": ["t2", "t3"],
+        "total_tests": 3,
+        "passed_tests": 1,
+        "failed_tests": 2,
+        "created_at": "2024-05-01T12:00:00Z",
+    }.items() <= document.items()
+    assert {"test_id": "t2", "status": "failed", "passed": False}.items() <= document["tests"][1].items()
+    assert [{"expression": "add(1, 2) == 3", "expected": "3", "actual": "4", "line": 7, "message": ""}] == document[
+        "tests"
+    ][1]["failures"]
+
+
+def test_a_pending_execution_has_no_results_yet(make_execution: MakeExecution) -> None:
+    document = ExecutionSummaryOut.from_execution(make_execution(status=ExecutionStatus.PENDING, verdict=None))
+    assert ("pending", "", 3, 0, 0, None) == (
+        document.status,
+        document.verdict,
+        document.total_tests,
+        document.passed_tests,
+        document.failed_tests,
+        document.finished_at,
+    )
