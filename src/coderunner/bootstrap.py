@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
-from coderunner.languages.registry import get_language
+from coderunner.languages.registry import available_languages, get_language
 from coderunner.sandbox.docker_sandbox import DockerSandbox
 from coderunner.sandbox.engine import connect
 from coderunner.sandbox.images import ImageBuilder
@@ -26,13 +27,21 @@ class Services:
     scheduler: Scheduler
 
     async def start(self) -> None:
-        """Readies the images and recovers from a crashed predecessor; call once before serving."""
-        for language in ("cpp",):
-            self.sandbox.image_for(get_language(language).image)
+        """Readies the images, recovers from a crashed predecessor, then warms the pool;
+        call once before serving."""
+        for name in available_languages():
+            await asyncio.to_thread(self.sandbox.image_for, get_language(name).image)
+        # Reap first: the pool's new containers carry the same instance label.
         await recover(self.store, self.sandbox, self.settings.instance_name)
+        if self.settings.warm_pool_size:
+            compile_limits = self.settings.default_limits().compile_step
+            await asyncio.to_thread(
+                self.sandbox.start_pool, get_language("cpp").image, self.settings.warm_pool_size, compile_limits
+            )
 
     async def stop(self) -> None:
         await self.scheduler.drain()
+        await asyncio.to_thread(self.sandbox.close)
 
 
 def build_services(settings: Settings) -> Services:

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     slots: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 1)), ge=1, le=256)
     queue_limit: int = Field(32, ge=0, le=10_000)
     request_wait_s: float = Field(120.0, gt=0, le=3600)
+    # Started, hardened containers kept ready (each serves one submission, then is removed).
+    warm_pool_size: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 1)), ge=0, le=64)
     # Default limits of a submission (the seed's: 256 MB, 0.5 CPU, 30 s).
     timeout_s: float = 30.0
     memory_mb: int = 256

@@ -33,7 +33,9 @@ from coderunner.sandbox.hardening import (
     resource_kwargs,
 )
 from coderunner.sandbox.images import ImageBuilder
-from coderunner.sandbox.supervisor import read_outcomes, render_batch
+from coderunner.sandbox.pool import WarmContainer, WarmPool
+from coderunner.sandbox.seccomp import check_profile, default_profile
+from coderunner.sandbox.supervisor import check_job, read_outcomes, render_batch
 from coderunner.sandbox.users import UidAllocator
 
 COMPILE_BATCH = ".crsup/compile"
@@ -41,6 +43,8 @@ RUN_BATCH = ".crsup/run"
 # Time for the engine to start an exec and for crsup to report after its own deadline.
 OUTSIDE_GRACE_S = 2.0
 FRAME_OVERHEAD = 1024
+# How long a container whose supervisor was killed is watched for having stopped.
+STOPPED_SETTLE_S = 0.5
 
 
 @dataclass
@@ -68,11 +72,48 @@ class DockerSandbox:
     ) -> None:
         self._client = client
         self._images = images
+        if policy.seccomp_profile is None:
+            policy = replace(policy, seccomp_profile=default_profile(images.images_dir))
+        try:
+            check_profile(policy.seccomp_profile or "")
+        except ValueError as exc:
+            raise SandboxUnavailable(f"cannot enforce the sandbox: {exc}") from exc
         self._policy = policy
         self._instance = instance
         self._uids = UidAllocator(uid_base, uid_slots)
         self._image_cache: dict[str, tuple[str, dict[str, str]]] = {}
         self._image_lock = threading.Lock()
+        self._pool: WarmPool | None = None
+        self._pool_limits: StepLimits | None = None
+
+    def start_pool(self, image: str, size: int, limits: StepLimits) -> None:
+        """Keeps ``size`` started containers of ``image`` ready, sized for ``limits`` (compile phase)."""
+        image_id, _ = self.image_for(image)
+
+        def make() -> WarmContainer:
+            users = self._uids.acquire()
+            handle = _Handle()
+            try:
+                handle.container = self._create(limits, image_id, users)
+                handle.container.start()
+            except BaseException:
+                self._remove(handle)
+                self._uids.release(users)
+                raise
+            return WarmContainer(handle.container, users, image_id)
+
+        self._pool_limits = limits
+        self._pool = WarmPool(make, self._discard, size)
+        self._pool.start()
+
+    def close(self) -> None:
+        """Removes the warm containers (shutdown); running jobs remove their own."""
+        if self._pool is not None:
+            self._pool.close()
+
+    def _discard(self, warm: WarmContainer) -> None:
+        self._remove(_Handle(container=warm.container))
+        self._uids.release(warm.users)
 
     async def execute(self, job: SandboxJob) -> SandboxRun:
         handle = _Handle()
@@ -89,7 +130,9 @@ class DockerSandbox:
 
     def reap_sync(self) -> int:
         """Removes this instance's sandboxes left over by a crashed predecessor."""
-        filters = {"label": [f"{LABEL_ROLE}={ROLE_SANDBOX}", f"{LABEL_INSTANCE}={self._instance}"]}
+        filters: dict[str, str | list[str] | bool] = {
+            "label": [f"{LABEL_ROLE}={ROLE_SANDBOX}", f"{LABEL_INSTANCE}={self._instance}"]
+        }
         try:
             leftovers = self._client.containers.list(all=True, filters=filters)
             for container in leftovers:
@@ -107,19 +150,33 @@ class DockerSandbox:
             return self._image_cache[name]
 
     def _execute(self, job: SandboxJob, handle: _Handle) -> SandboxRun:
+        check_job(job)
         image_id, labels = self.image_for(job.image)
-        users = self._uids.acquire()
+        warm = self._pool.take() if self._pool is not None else None
+        if warm is not None and warm.image_id != image_id:  # the image was rebuilt meanwhile
+            self._discard(warm)
+            warm = None
+        users = warm.users if warm is not None else self._uids.acquire()
         try:
             with handle.lock:
-                handle.container = self._start(job, image_id, users)
-            if handle.cancelled.is_set():  # cancelled while we were starting it
+                handle.container = (
+                    warm.container if warm is not None else self._create(job.compile_limits, image_id, users)
+                )
+            if handle.cancelled.is_set():  # cancelled while we were creating it
                 raise SandboxFailure("the sandbox was cancelled")
+            if warm is None:
+                # Started only once the handle holds it: a failed start still gets it removed.
+                handle.container.start()
+            elif job.compile_limits != self._pool_limits:
+                handle.container.update(**resource_kwargs(job.compile_limits))
             compile_outcomes = self._compile_phase(handle.container, job, users)
-            if all(o.status is ProcessStatus.SUCCESS for o in compile_outcomes) and job.run:
-                handle.container.update(**resource_kwargs(job.run_limits))
+            not_run = tuple(ProcessOutcome(ProcessStatus.NOT_RUN) for _ in job.run)
+            if not (all(o.status is ProcessStatus.SUCCESS for o in compile_outcomes) and job.run):
+                run_outcomes = not_run
+            elif self._limit_to_run_phase(handle.container, job):
                 run_outcomes = self._run_phase(handle.container, job, users)
             else:
-                run_outcomes = tuple(ProcessOutcome(ProcessStatus.NOT_RUN) for _ in job.run)
+                run_outcomes = (ProcessOutcome(ProcessStatus.MEMORY_LIMIT), *not_run[1:])
             return SandboxRun(compile=compile_outcomes, run=run_outcomes, image_id=image_id, image_labels=labels)
         except docker.errors.DockerException as exc:
             if handle.cancelled.is_set():
@@ -127,12 +184,27 @@ class DockerSandbox:
             raise SandboxFailure(f"the engine failed during the run: {exc}") from exc
         finally:
             self._remove(handle)
+            # Not reached when the removal failed: UIDs of a container that may still run are not reused.
             self._uids.release(users)
 
-    def _start(self, job: SandboxJob, image_id: str, users: SandboxUsers) -> Container:
+    @staticmethod
+    def _limit_to_run_phase(container: Container, job: SandboxJob) -> bool:
+        """Applies the run limits; False when the memory limit is already exceeded."""
+        try:
+            container.update(**resource_kwargs(job.run_limits))
+        except docker.errors.APIError as exc:
+            # What the compile phase left in the workspace tmpfs (a binary with 100 MB of
+            # static data, say) is charged to the container and cannot be reclaimed: the
+            # program would start over its memory limit. Any other refusal is ours.
+            if "unable to set memory limit" in str(exc.explanation or exc):
+                return False
+            raise
+        return True
+
+    def _create(self, limits: StepLimits, image_id: str, users: SandboxUsers) -> Container:
         kwargs = create_kwargs(
             image_id=image_id,
-            limits=job.compile_limits,
+            limits=limits,
             policy=self._policy,
             users=users,
             instance=self._instance,
@@ -142,7 +214,6 @@ class DockerSandbox:
             container = self._client.containers.create(**kwargs)
         except docker.errors.APIError as exc:
             raise SandboxFailure(f"the engine refused the sandbox settings: {exc.explanation or exc}") from exc
-        container.start()
         return container
 
     def _compile_phase(self, container: Container, job: SandboxJob, users: SandboxUsers) -> tuple[ProcessOutcome, ...]:
@@ -187,9 +258,17 @@ class DockerSandbox:
             deadline=time.monotonic() + limits.wall_s + OUTSIDE_GRACE_S,
             max_bytes=len(steps) * (3 * limits.output_limit_bytes + FRAME_OVERHEAD) + FRAME_OVERHEAD,
         )
-        if result.deadline_hit or result.overflow:
-            # Frozen or killed supervisor, or a stream larger than crsup can produce:
-            # stop everything in there now.
+        if result.overflow:
+            container.remove(force=True, v=True)
+            raise SandboxFailure(f"the supervisor sent more than {len(steps)} steps can produce")
+        killed = _supervisor_killed(result)
+        if killed and not _still_running(container):
+            # Only a step (crsup's own UID) can kill crsup while the container runs on:
+            # its init ignores signals from inside. A stopped container is the engine's doing.
+            raise SandboxFailure(f"the sandbox container stopped under the job ({container.status})")
+        if result.deadline_hit or killed:
+            # Frozen or killed by the program: stop everything in there now; the
+            # report it did send says how far it got.
             container.remove(force=True, v=True)
         elif result.exit_code != 0:
             raise SandboxFailure(
@@ -200,14 +279,19 @@ class DockerSandbox:
     @staticmethod
     def _outcomes(result: ExecResult, steps: tuple[Step, ...], limits: StepLimits) -> tuple[ProcessOutcome, ...]:
         outcomes, complete = read_outcomes(result.stdout, steps, limits)
-        if complete or not result.deadline_hit:
+        if complete:
             return outcomes
-        # The outside deadline fired: the step that was running when it did timed out.
         first_missing = next((i for i, o in enumerate(outcomes) if o.status is ProcessStatus.NOT_RUN), None)
         if first_missing is None:
             return outcomes
-        timed_out = replace(outcomes[first_missing], status=ProcessStatus.TIMEOUT, wall_ms=int(limits.wall_s * 1000))
-        return (*outcomes[:first_missing], timed_out, *outcomes[first_missing + 1 :])
+        # The step that was running when the supervisor was lost: frozen until the outside
+        # deadline fired (a timeout), or killed by that step (a runtime error; what the
+        # step itself did is unknown, but it did not end cleanly).
+        if result.deadline_hit:
+            lost = ProcessOutcome(ProcessStatus.TIMEOUT, wall_ms=int(limits.wall_s * 1000))
+        else:
+            lost = ProcessOutcome(ProcessStatus.RUNTIME_ERROR)
+        return (*outcomes[:first_missing], lost, *outcomes[first_missing + 1 :])
 
     def _remove(self, handle: _Handle) -> None:
         with handle.lock:
@@ -220,3 +304,21 @@ class DockerSandbox:
                 pass
             except docker.errors.DockerException as exc:
                 raise SandboxFailure(f"could not remove sandbox {handle.container.name}: {exc}") from exc
+
+
+def _supervisor_killed(result: ExecResult) -> bool:
+    """crsup ended by a signal (docker reports 128 + signal): only a step can do that."""
+    return result.exit_code is not None and result.exit_code > 128
+
+
+def _still_running(container: Container) -> bool:
+    """Whether the container is still up a moment later: a killed container ends its
+    execs a few milliseconds before the engine records it as exited."""
+    deadline = time.monotonic() + STOPPED_SETTLE_S
+    while True:
+        container.reload()
+        if container.status != "running":
+            return False
+        if time.monotonic() >= deadline:
+            return True
+        time.sleep(0.05)
