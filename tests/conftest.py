@@ -42,14 +42,20 @@ _engine_used: list[bool] = []
 
 def run_containers(client: docker.DockerClient) -> list[Container]:
     """Sandbox containers of this test run that still exist (any state)."""
-    found = client.containers.list(all=True, filters={"label": f"{LABEL_ROLE}={ROLE_SANDBOX}"})
-    return [c for c in found if c.labels.get(LABEL_INSTANCE, "").startswith(TEST_INSTANCE)]
+    # The low-level list: containers.list() inspects each one, and one removed in between
+    # (a sandbox finishing right then) would make the listing itself fail.
+    found = client.api.containers(all=True, filters={"label": f"{LABEL_ROLE}={ROLE_SANDBOX}"})
+    return [
+        client.containers.prepare_model(entry)
+        for entry in found
+        if (entry.get("Labels") or {}).get(LABEL_INSTANCE, "").startswith(TEST_INSTANCE)
+    ]
 
 
 def _remove_all(containers: Sequence[Container]) -> list[str]:
     names = []
     for container in containers:
-        names.append(str(container.name))
+        names.append(str(container.id))
         with contextlib.suppress(docker.errors.NotFound):
             container.remove(force=True, v=True)
     return names

@@ -140,8 +140,9 @@ class RunningServer:
         """Ids of every container (running or not) carrying this server's instance label."""
         client = docker.from_env()
         try:
-            found = client.containers.list(all=True, filters={"label": f"{LABEL_INSTANCE}={self.instance}"})
-            return [c.id or "" for c in found]
+            # Low-level list: containers.list() inspects each, racing with their removal.
+            found = client.api.containers(all=True, filters={"label": f"{LABEL_INSTANCE}={self.instance}"})
+            return [entry["Id"] for entry in found]
         finally:
             client.close()
 

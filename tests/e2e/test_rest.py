@@ -293,7 +293,7 @@ def test_a_client_that_disconnects_cancels_its_evaluation(server: RunningServer,
     # Given an evaluation that would sleep for 20 s, waited for by a raw HTTP client
     payload = json.dumps(body(SLEEPER, student, tests=[{"input": "", "expected_output": ""}])).encode()
     connection = raw_request("POST", "/v1/executions", server.http_port, payload)
-    with httpx.Client(base_url=server.http_url) as http:
+    with connection, httpx.Client(base_url=server.http_url) as http:
         running = wait_until(
             lambda: next((e for e in stored(http, student) if e["status"] == "running"), None),
             30,

@@ -141,6 +141,7 @@ async def test_the_container_keeps_no_log_on_the_host(
     task = asyncio.create_task(sandbox.execute(job))
     try:
         running = await _first_container(containers)
+        running.reload()  # the listing carries no HostConfig: inspect it
         log_type, log_path = running.attrs["HostConfig"]["LogConfig"]["Type"], running.attrs["LogPath"]
     finally:
         outcome = (await task).run[1]

@@ -1,0 +1,86 @@
+"""The README's examples work as written: the CLI calls, the curl call and the gRPC snippet.
+
+The server here runs with its warm pool on, as `make run` does, so this also shows that a
+pooled server answers and leaves no container behind when it stops.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from running_server import RunningServer, database_url
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
+CODERUNNER = str(Path(sys.executable).with_name("coderunner"))
+
+
+def code_blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.DOTALL)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, docker_client: object) -> Iterator[RunningServer]:
+    folder = tmp_path_factory.mktemp("readme-server")
+    running = RunningServer(folder, database_url("sqlite", folder), warm_pool_size=1).start()
+    yield running
+    assert 0 == running.stop(), running.log_tail()
+    assert [] == running.containers()
+
+
+def test_cli_examples_run_as_written(tmp_path: Path, docker_client: object) -> None:
+    """Every `coderunner run` line of the README exits 0 (all tests pass); --json prints the result."""
+    lines = [line for block in code_blocks("bash") for line in block.splitlines() if " run examples/" in line]
+    assert lines, "the README shows `coderunner run` examples"
+    env = {"CODERUNNER_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", "CODERUNNER_WARM_POOL_SIZE": "0"}
+    for line in lines:
+        command = line.split("#")[0].split()
+        command[0] = CODERUNNER
+        result = subprocess.run(
+            command, cwd=ROOT, capture_output=True, text=True, env={**os.environ, **env}, timeout=180
+        )
+        assert 0 == result.returncode, result.stdout + result.stderr
+        if "--json" in command:
+            assert "accepted" == json.loads(result.stdout)["verdict"]
+
+
+def test_the_smoke_example_passes_from_the_cli(tmp_path: Path, docker_client: object) -> None:
+    """examples/hello.cpp is the original client's smoke test, as a whole program."""
+    result = subprocess.run(
+        [CODERUNNER, "run", "examples/hello.cpp", "--tests", "examples/hello.json", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CODERUNNER_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", "CODERUNNER_WARM_POOL_SIZE": "0"},
+        timeout=180,
+    )
+    assert 0 == result.returncode, result.stderr
+    assert ["hello"] == json.loads(result.stdout)["approved_test_ids"]
+
+
+def test_curl_example_works_as_written(server: RunningServer) -> None:
+    """The README's curl call, pointed at this server's port, answers both tests approved."""
+    (block,) = [b for b in code_blocks("bash") if b.startswith("curl")]
+    command = block.replace("localhost:8080", f"127.0.0.1:{server.http_port}")
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=180)
+    assert 0 == result.returncode, result.stderr
+    answer = json.loads(result.stdout)
+    assert ("accepted", ["t1", "t2"]) == (answer["verdict"], answer["approved_test_ids"])
+
+
+def test_grpc_snippet_works_as_written(server: RunningServer) -> None:
+    """The README's Python gRPC client prints success and the approved test."""
+    (snippet,) = code_blocks("python")
+    snippet = snippet.replace("localhost:50051", f"127.0.0.1:{server.grpc_port}")
+    result = subprocess.run([sys.executable, "-c", snippet], capture_output=True, text=True, cwd=ROOT, timeout=180)
+    assert 0 == result.returncode, result.stderr
+    assert "True ['hello']" == result.stdout.strip()
