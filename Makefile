@@ -27,9 +27,9 @@ postgres:
 	bash scripts/start-postgres.sh
 
 lint: venv
-	$(VENV)/bin/ruff check src tests
-	$(VENV)/bin/ruff format --check src tests
-	$(VENV)/bin/mypy src
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy src bench
 	$(VENV)/bin/lint-imports
 
 bench: venv engine images

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -11,11 +12,12 @@ import structlog
 from coderunner.domain.execution import Execution, ExecutionStatus, ProgramInfo, RequestInfo, status_for
 from coderunner.domain.outcome import Grade, Verdict
 from coderunner.domain.submission import Submission
-from coderunner.errors import InfrastructureError, TemplateError
+from coderunner.errors import TemplateError
 from coderunner.languages.plugin import Language
 from coderunner.service.ports import ExecutionStore, Sandbox
 
 log = structlog.get_logger("coderunner.pipeline")
+CANCELLED_MESSAGE = "the evaluation was cancelled before it finished"
 
 
 def utcnow() -> datetime:
@@ -58,21 +60,15 @@ class Pipeline:
         await self._store.mark_running(execution.id, self._clock())
         try:
             grade = await self._grade(execution.id, submission)
-        except InfrastructureError as exc:
-            bound.error("execution.failed", error=str(exc))
-            await self._store.finish(
-                execution.id, ExecutionStatus.FAILED, self._clock(), error_type="internal_error", error_message=str(exc)
-            )
+        except asyncio.CancelledError:
+            # The caller went away (or the service is stopping): the sandbox removed its
+            # container before this propagated; the record must not stay running.
+            await self._finish_unfinished(execution.id, ExecutionStatus.CANCELLED, "cancelled", CANCELLED_MESSAGE)
             raise
-        except BaseException:
-            # Cancelled (the caller went away) or a bug: never leave the record running.
-            await self._store.finish(
-                execution.id,
-                ExecutionStatus.CANCELLED,
-                self._clock(),
-                error_type="cancelled",
-                error_message="the evaluation was cancelled before it finished",
-            )
+        except Exception as exc:
+            # Ours, never the submission's: an unreachable engine, a refused limit, or a bug.
+            bound.error("execution.failed", error=str(exc), error_class=type(exc).__name__)
+            await self._finish_unfinished(execution.id, ExecutionStatus.FAILED, "internal_error", str(exc))
             raise
         error_type = "" if grade.verdict in (Verdict.ACCEPTED, Verdict.WRONG_ANSWER) else grade.verdict.value
         await self._store.finish(
@@ -91,6 +87,14 @@ class Pipeline:
             peak_memory_kb=grade.peak_memory_kb,
         )
         return await self._store.get(execution.id)
+
+    async def _finish_unfinished(
+        self, execution_id: str, status: ExecutionStatus, error_type: str, message: str
+    ) -> None:
+        # Shielded: a second cancellation must not leave the record running.
+        await asyncio.shield(
+            self._store.finish(execution_id, status, self._clock(), error_type=error_type, error_message=message)
+        )
 
     async def _grade(self, execution_id: str, submission: Submission) -> Grade:
         language = self._languages(submission.language)
