@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from coderunner.domain.outcome import ProcessOutcome
 
 WORKSPACE = "/workspace"
+# Image label (set when the base image is built) naming the toolchain a result came from.
+COMPILER_VERSION_LABEL = "org.coderunner.compiler_version"
 
 
 @dataclass(frozen=True)

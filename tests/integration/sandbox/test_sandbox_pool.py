@@ -6,10 +6,10 @@ import time
 
 import docker
 import pytest
+from conftest import COMPILE_LIMITS, cpp_job, run_containers
 
 from coderunner.domain.outcome import ProcessStatus
 from coderunner.sandbox.docker_sandbox import DockerSandbox
-from conftest import COMPILE_LIMITS, cpp_job, run_containers
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ import time
 
 from coderunner.domain.grading import grade_run
 from coderunner.domain.outcome import Grade, ProcessOutcome, TestOutcome
-from coderunner.domain.sandbox_job import SandboxJob, SandboxRun, Step, StepLimits
+from coderunner.domain.sandbox_job import SandboxJob, SandboxRun, Step
 from coderunner.domain.submission import Submission
 from coderunner.languages.cpp import toolchain
 from coderunner.languages.cpp.judge import judge_function, judge_program
