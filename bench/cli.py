@@ -135,11 +135,11 @@ def _measure_paths(
 def _start_service(results: Results, args: argparse.Namespace, stack: contextlib.ExitStack) -> dict[str, Runner]:
     from bench import pyspy
     from bench.clients import GrpcClient, RestClient
-    from bench.server import RssSampler, ServerProcess
+    from bench.server import BenchServer, RssSampler
 
     runners: dict[str, Runner] = {}
     with _step("starting coderunner (python -m coderunner serve)"):
-        server = stack.enter_context(ServerProcess(args.output.with_name("server.log"), args.server_env))
+        server = stack.enter_context(BenchServer(args.output.with_name("server.log"), args.server_env))
         rss = RssSampler(server.pid)
         # Registered before the sampler starts, so it runs after the sampler's last sample.
         stack.callback(lambda: setattr(results, "service_memory", rss.to_json()))
