@@ -3,7 +3,9 @@
 Function mode trusts only doctest's XML report (on the report pipe, never stdout) and
 the exit status, and the two must agree: a test passes only when the process exited
 0 and the complete report lists exactly one test case, the one this process was
-started for, with at least one passed and no failed assertion. Whole-program mode
+started for, with no failed assertion; then a generated test's one reported return
+value must equal the expected literal (compared here, out of process), and a custom
+test needs at least one passed assertion. Whole-program mode
 compares stdout with the expected output, ignoring trailing whitespace at line ends
 and trailing empty lines.
 """
@@ -14,6 +16,9 @@ from dataclasses import replace
 
 from coderunner.domain.grading import TEST_TEXT_LIMIT, limit_outcome, text
 from coderunner.domain.outcome import AssertionFailure, ProcessOutcome, ProcessStatus, TestOutcome, TestStatus
+from coderunner.errors import TemplateError
+from coderunner.languages.cpp.conversion import same_value
+from coderunner.languages.cpp.literals import parse_value
 from coderunner.languages.cpp.program import PlannedTest
 from coderunner.languages.cpp.report import Counts, Report, ReportError, TestCaseReport, parse_report
 
@@ -48,6 +53,8 @@ def judge_function(test: PlannedTest, outcome: ProcessOutcome) -> TestOutcome:
         return replace(base, message=f"no valid test result: {problem}")
     if case.exception is not None:
         return replace(base, status=TestStatus.RUNTIME_ERROR, failures=failures, message=_exception(case))
+    if not test.custom and outcome.status is ProcessStatus.SUCCESS and case.succeeded and not failures:
+        return _compare_returned(base, test, case)
     if outcome.status is ProcessStatus.SUCCESS and case.succeeded and case.asserts.successes >= 1 and not failures:
         return replace(base, status=TestStatus.PASSED)
     if outcome.exit_code not in (0, _DOCTEST_FAILED_EXIT):
@@ -104,6 +111,26 @@ def _failures(test: PlannedTest, case: TestCaseReport) -> tuple[AssertionFailure
     # A generated test has one check; its text and values are ours, the value the
     # function returned is the INFO the harness attached to it.
     return tuple(AssertionFailure(f"{test.call} == {test.expected}", test.expected, case.info) for _ in case.failures)
+
+
+def _compare_returned(base: TestOutcome, test: PlannedTest, case: TestCaseReport) -> TestOutcome:
+    """A generated test passes when the one value it reported equals the expected literal.
+
+    The comparison is made here, out of the submission's process: the expected value
+    never enters the test binary, so a forged report would have to contain the right
+    answer.
+    """
+    if len(case.messages) != 1:
+        return replace(base, message=f"the test reported {len(case.messages)} returned values instead of 1")
+    returned = case.messages[0]
+    try:
+        actual = parse_value(returned)
+    except TemplateError:
+        actual = None
+    if actual is not None and same_value(actual, parse_value(test.expected)):
+        return replace(base, status=TestStatus.PASSED)
+    failure = AssertionFailure(f"{test.call} == {test.expected}", test.expected, returned)
+    return replace(base, failures=(failure,), message=f"returned {returned}, expected {test.expected}")
 
 
 def _exception(case: TestCaseReport) -> str:

@@ -38,6 +38,7 @@ class TestCaseReport:
     exception: str | None  # an exception that escaped the test case
     crashed: bool  # the exception was a signal doctest caught
     info: str | None  # the innermost INFO of the last failed expression
+    messages: tuple[str, ...] = ()  # texts of MESSAGE (warning) entries, in order
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ def _test_case(node: ET.Element) -> TestCaseReport:
     results = node.find("OverallResultsAsserts")
     failures: list[AssertionFailure] = []
     info: str | None = None
+    messages: list[str] = []
     for child in node.iter():
         if child.tag == "Expression" and child.get("success") == "false":
             failures.append(_expression(child))
@@ -76,6 +78,8 @@ def _test_case(node: ET.Element) -> TestCaseReport:
             info = infos[-1] if infos else info
         elif child.tag == "Message" and child.get("type", "").upper().startswith(("ERROR", "FATAL")):
             failures.append(AssertionFailure("", line=_line(child), message=_text(child.find("Text"))))
+        elif child.tag == "Message":
+            messages.append(_text(child.find("Text")))
     exception = next((e for e in node.findall("Exception")), None)
     return TestCaseReport(
         name=node.get("name", ""),
@@ -86,6 +90,7 @@ def _test_case(node: ET.Element) -> TestCaseReport:
         exception=_text(exception) if exception is not None else None,
         crashed=exception is not None and exception.get("crash") == "true",
         info=info,
+        messages=tuple(messages),
     )
 
 

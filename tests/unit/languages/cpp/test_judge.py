@@ -29,13 +29,17 @@ def case(name: str = "cr_n_0", successes: int = 1, failures: int = 0, body: str 
     )
 
 
-WRONG = case(
-    failures=1,
-    successes=0,
-    body='<Expression success="false" type="CHECK" filename="harness.cpp" line="7"><Original>same(a, e)</Original>'
-    "<Expanded>false</Expanded><Info>5</Info></Expression>",
-)
-PASSING = xml(case())
+def returned(*values: str, name: str = "cr_n_0") -> str:
+    """A generated test case as doctest reports it: no assertion, one MESSAGE per value."""
+    body = "".join(
+        f'<Message type="WARNING" filename="harness.cpp" line="7"><Text>\n      {v}\n    </Text></Message>'
+        for v in values
+    )
+    return case(name, successes=0, body=body)
+
+
+PASSING = xml(returned("4"), successes=0)
+WRONG = xml(returned("5"), successes=0)
 
 
 def ran(report: bytes, exit_code: int = 0, **extra: object) -> ProcessOutcome:
@@ -48,10 +52,37 @@ def test_exit_zero_and_a_complete_report_of_its_own_test_case_passes() -> None:
     assert (TestStatus.PASSED, 12) == (outcome.status, outcome.duration_ms)
 
 
-def test_a_failed_check_is_a_wrong_answer_with_expected_and_actual() -> None:
-    outcome = judge_function(GENERATED, ran(xml(WRONG, successes=0, failures=1, passed=0, failed=1), exit_code=1))
+def test_a_wrong_return_value_is_a_wrong_answer_with_expected_and_actual() -> None:
+    """The comparison happens here: the process reported 5 and exited 0, which is not a pass."""
+    outcome = judge_function(GENERATED, ran(WRONG))
     assert (TestStatus.FAILED, "returned 5, expected 4") == (outcome.status, outcome.message)
     assert (AssertionFailure("twice(2) == 4", expected="4", actual="5"),) == outcome.failures
+
+
+@pytest.mark.parametrize(
+    ("expected", "reported", "passes"),
+    [
+        ("0.3", "0.30000000000000004", True),  # doctest::Approx's tolerance
+        ("2", "2.0", True),
+        ("2.5", "2.6", False),
+        ('"abc"', '"abc"', True),
+        ('"abc"', '"abd"', False),
+        ("[[1, 2], [3]]", "[[1, 2], [3]]", True),
+        ("[1, 2]", "[1, 2, 3]", False),
+        ("null", "null", True),
+        ('"a"', "'a'", False),
+        ('"x"', '"xxxx...', False),  # a value cut short never compares equal
+    ],
+)
+def test_returned_values_are_compared_by_value(expected: str, reported: str, passes: bool) -> None:
+    test = PlannedTest("t1", "cr_n_0", call="f()", expected=expected)
+    outcome = judge_function(test, ran(xml(returned(reported), successes=0)))
+    assert passes == (TestStatus.PASSED == outcome.status)
+
+
+def test_a_report_with_two_returned_values_does_not_pass() -> None:
+    outcome = judge_function(GENERATED, ran(xml(returned("4", "4"), successes=0)))
+    assert (TestStatus.FAILED, "the test reported 2 returned values instead of 1") == (outcome.status, outcome.message)
 
 
 def test_custom_tests_report_their_own_checks() -> None:
@@ -82,12 +113,12 @@ def test_a_signal_is_a_runtime_error_even_with_a_report() -> None:
     [
         (b"", "wrote no test report"),  # exit(0) before doctest wrote anything
         (PASSING[:80], "not complete XML"),  # exit(0) halfway: the report is cut off
-        (xml(case(), case("cr_n_9"), successes=2, passed=2), "lists 2 test cases"),  # an extra TEST_CASE
-        (xml(case(), case(), successes=2, passed=2), "lists 2 test cases"),  # a second one with our name
-        (xml(case("cr_n_7")), "another test case"),  # a forged report for another test
-        (xml(case(successes=0), successes=0), "no check passed"),  # nothing was checked
-        (xml(case(), successes=5), "totals disagree"),
-        (xml(case(), passed=2), "test case totals disagree"),
+        (xml(returned("4"), case("cr_n_9"), passed=2), "lists 2 test cases"),  # an extra TEST_CASE
+        (xml(returned("4"), returned("4"), successes=0, passed=2), "lists 2 test cases"),  # a second one, our name
+        (xml(returned("4", name="cr_n_7"), successes=0), "another test case"),  # a forged report for another test
+        (xml(case(successes=0), successes=0), "reported 0 returned values"),  # the harness never got a value
+        (xml(returned("4"), successes=5), "totals disagree"),
+        (xml(returned("4"), successes=0, passed=2), "test case totals disagree"),
         (xml(), "lists 0 test cases"),
     ],
 )

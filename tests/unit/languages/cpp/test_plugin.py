@@ -17,11 +17,13 @@ def submission(code: str, *tests: TestCase, limits: Limits | None = None) -> Sub
     return Submission.create(code=code, tests=tests, limits=limits)
 
 
-def passed(index: int) -> ProcessOutcome:
+def passed(index: int, value: str) -> ProcessOutcome:
+    """Test ``index`` ran to the end and reported ``value`` as the function's result."""
     report = (
         f'<doctest binary="harness"><TestSuite><TestCase name="cr_{NONCE}_{index}">'
-        '<OverallResultsAsserts successes="1" failures="0" test_case_success="true"/></TestCase></TestSuite>'
-        '<OverallResultsAsserts successes="1" failures="0"/><OverallResultsTestCases successes="1" failures="0"/>'
+        f'<Message type="WARNING" filename="harness.cpp" line="7"><Text>{value}</Text></Message>'
+        '<OverallResultsAsserts successes="0" failures="0" test_case_success="true"/></TestCase></TestSuite>'
+        '<OverallResultsAsserts successes="0" failures="0"/><OverallResultsTestCases successes="1" failures="0"/>'
         "</doctest>"
     )
     return ProcessOutcome(
@@ -74,7 +76,7 @@ def test_every_test_passing_is_accepted_with_summed_metrics() -> None:
     sub = submission(TWICE, TestCase("a", "1", "2"), TestCase("b", "2", "4"))
     run = SandboxRun(
         compile=(ProcessOutcome(ProcessStatus.SUCCESS, 0),),
-        run=(passed(0), passed(1)),
+        run=(passed(0, "2"), passed(1, "4")),
         image_id="sha256:1",
         image_labels={COMPILER_VERSION_LABEL: "g++ 14.2"},
     )
@@ -91,7 +93,7 @@ def test_every_test_passing_is_accepted_with_summed_metrics() -> None:
 
 def test_a_report_for_another_test_does_not_pass_this_one() -> None:
     sub = submission(TWICE, TestCase("a", "1", "2"), TestCase("b", "2", "4"))
-    run = SandboxRun(compile=(ProcessOutcome(ProcessStatus.SUCCESS, 0),), run=(passed(0), passed(0)))
+    run = SandboxRun(compile=(ProcessOutcome(ProcessStatus.SUCCESS, 0),), run=(passed(0, "2"), passed(0, "2")))
     grade = CPP.grade(sub, CPP.generate(sub, nonce=NONCE), run)
     assert (Verdict.WRONG_ANSWER, ["b"]) == (grade.verdict, grade.failed_test_ids)
 

@@ -121,18 +121,11 @@ expected_texts = st.text().filter(lambda s: "\x00" not in s)
 
 @settings(max_examples=50)
 @given(expected_texts)
-def test_an_expected_string_changes_one_line_and_only_inside_its_literal(text: str) -> None:
+def test_an_expected_string_never_enters_the_program(text: str) -> None:
+    """Expected values are compared outside the process, so no expected text can change the harness."""
     literal = '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
-    baseline = harness(ECHO, TestCase("t1", '"x"', '""')).source.split("\n")
-    changed = harness(ECHO, TestCase("t1", '"x"', literal)).source.split("\n")
-    differing = [(a, b) for a, b in zip(baseline, changed, strict=True) if a != b]
-    assert len(differing) <= 1
-    for _, line in differing:
-        match = re.fullmatch(
-            r'    const std::string cr_expected = std::string\(("(?:[^"\\]|\\[0-7]{3})*"), (\d+)\);', line
-        )
-        assert match is not None
-        assert len(text.encode()) == int(match.group(2))
+    baseline = harness(ECHO, TestCase("t1", '"x"', '""')).source
+    assert baseline == harness(ECHO, TestCase("t1", '"x"', literal)).source
 
 
 def test_input_literal_errors_name_the_test() -> None:

@@ -82,7 +82,6 @@ def test_arguments_become_locals_passed_by_name() -> None:
     assert (
         "std::vector<int> cr_a0 = std::vector<int>{2, 7};",
         "int cr_a1 = 9;",
-        "const std::vector<int> cr_expected = std::vector<int>{0, 1};",
         "const std::vector<int> cr_actual((invoke(cr_a0, cr_a1)));",
     ) == call(target, case("[2, 7], 9", "[0, 1]"), "invoke")
 
@@ -127,6 +126,7 @@ def test_void_functions_need_custom_validation() -> None:
 
 def test_function_templates_are_called_with_types_from_the_literals() -> None:
     target = chosen("template <class T> T biggest(vector<T> v) { return v[0]; }", case("[1.5, 2]", "2"))
-    assert ("std::vector<double> cr_a0 = std::vector<double>{1.5, 2.0};", "const double cr_expected = 2.0;") == call(
-        target, case("[1.5, 2]", "2"), "f"
-    )[:2]
+    assert (
+        "std::vector<double> cr_a0 = std::vector<double>{1.5, 2.0};",
+        "const double cr_actual((f(cr_a0)));",
+    ) == call(target, case("[1.5, 2]", "2"), "f")[:2]
