@@ -148,7 +148,7 @@ def same_value(actual: Literal, expected: Literal) -> bool:
     otherwise; strings, chars, booleans and null by value; arrays element by element.
     """
     match actual, expected:
-        case (Int() | Float()), (Int() | Float()) if isinstance(actual, Float) or isinstance(expected, Float):
+        case ((Int() | Float()), (Int() | Float())) if isinstance(actual, Float) or isinstance(expected, Float):
             a, b = float(actual.value), float(expected.value)
             return a == b or abs(a - b) < APPROX_EPSILON * (1.0 + max(abs(a), abs(b)))
         case Array(left), Array(right):
