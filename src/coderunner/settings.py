@@ -16,6 +16,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from coderunner.domain.submission import InputPolicy, Limits
 from coderunner.sandbox.hardening import SandboxPolicy
 
+# The domain's own defaults, so that each default is written down once.
+_LIMITS, _POLICY, _INPUT = Limits(), SandboxPolicy(), InputPolicy()
+
 
 class Settings(BaseSettings):
     """Every knob of the service, with the seed's defaults."""
@@ -38,27 +41,27 @@ class Settings(BaseSettings):
     request_wait_s: float = Field(120.0, gt=0, le=3600)
     # Started, hardened containers kept ready (each serves one submission, then is removed).
     warm_pool_size: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 1)), ge=0, le=64)
-    # Default limits of a submission (the seed's: 256 MB, 0.5 CPU, 30 s).
-    timeout_s: float = 30.0
-    memory_mb: int = 256
-    cpus: float = 0.5
-    compile_timeout_s: float = 30.0
-    compile_memory_mb: int = 1024
-    compile_cpus: float = 1.0
-    output_limit_bytes: int = 1024 * 1024
+    # Default limits of a submission (the seed's: 256 MB, 0.5 CPU, 30 s), range-checked by Limits.
+    timeout_s: float = _LIMITS.timeout_s
+    memory_mb: int = _LIMITS.memory_mb
+    cpus: float = _LIMITS.cpus
+    compile_timeout_s: float = _LIMITS.compile_timeout_s
+    compile_memory_mb: int = _LIMITS.compile_memory_mb
+    compile_cpus: float = _LIMITS.compile_cpus
+    output_limit_bytes: int = _LIMITS.output_limit_bytes
     # Sandbox-wide limits
-    pids_limit: int = Field(128, ge=8, le=4096)
-    nofile: int = Field(256, ge=16, le=65536)
-    file_size_mb: int = Field(64, ge=1, le=4096)
-    workspace_mb: int = Field(128, ge=8, le=8192)
-    workspace_inodes: int = Field(4096, ge=64, le=1_000_000)
+    pids_limit: int = Field(_POLICY.pids_limit, ge=8, le=4096)
+    nofile: int = Field(_POLICY.nofile, ge=16, le=65536)
+    file_size_mb: int = Field(_POLICY.file_size_mb, ge=1, le=4096)
+    workspace_mb: int = Field(_POLICY.workspace_mb, ge=8, le=8192)
+    workspace_inodes: int = Field(_POLICY.workspace_inodes, ge=64, le=1_000_000)
     seccomp_profile: Path | None = None
     runtime: str | None = None
     uid_base: int = Field(700_000, ge=65_536, le=2_000_000_000)
     # Input limits
-    max_code_bytes: int = Field(256 * 1024, ge=1024)
-    max_tests: int = Field(200, ge=1)
-    max_field_bytes: int = Field(64 * 1024, ge=64)
+    max_code_bytes: int = Field(_INPUT.max_code_bytes, ge=1024)
+    max_tests: int = Field(_INPUT.max_tests, ge=1)
+    max_field_bytes: int = Field(_INPUT.max_field_bytes, ge=64)
     max_request_bytes: int = Field(4 * 1024 * 1024, ge=4096)
     # Logs: "json" in containers, "console" on a terminal, "auto" picks by TTY.
     log_format: str = "auto"
