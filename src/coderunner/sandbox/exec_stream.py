@@ -71,7 +71,8 @@ def run_exec(
                 overflow = True
                 break
     finally:
-        response.close() if hasattr(response, "close") else None
+        # Both: a socket with an open SocketIO wrapper is only really closed once both are.
+        response.close()
         sock.close()
     exit_code = None
     if not (deadline_hit or overflow):

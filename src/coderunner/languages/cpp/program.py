@@ -5,7 +5,7 @@ change neither the tests nor their verdicts::
 
     #include <coderunner/prelude.h>          precompiled <bits/stdc++.h> + doctest
     #ifndef cr_<nonce>_harness               the rest, once only
-    namespace cr_<nonce> { same(), show() }  support_code.py
+    namespace cr_<nonce> { show() }          support_code.py
     template <class Tag> void cr_<nonce>_body_<i>() { arguments; call; DOCTEST_MESSAGE(show(result)) }
     DOCTEST_TEST_CASE("cr_<nonce>_<i>") { cr_<nonce>_run_<i>(); }
     #pragma push_macro(...)                  macro_firewall.py
