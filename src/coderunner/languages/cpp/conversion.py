@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from coderunner.errors import TemplateError
 from coderunner.languages.cpp.cxx_types import FLOAT_MAX, CType, Kind, integer_range
-from coderunner.languages.cpp.literals import Array, Bool, Char, Float, Int, Literal, Null, Str, render
+from coderunner.languages.literals import Array, Bool, Char, Float, Int, Literal, Null, Str, render
 
 _SAFE_BYTES = frozenset(range(0x20, 0x7F)) - frozenset(b'"\\?')
 _SHOWN_CHARS = 60
@@ -120,7 +120,7 @@ def check(call: str, literal: Literal, ctype: CType) -> tuple[str, ...]:
     """Statements that store the returned value as ``cr_actual``.
 
     The expected value is deliberately not part of them: the harness only reports what
-    the function returned and the comparison happens outside the process (``same_value``),
+    the function returned and the comparison happens outside the process (``comparison.same_value``),
     so nothing in the submission's process can find or forge a passing comparison. The
     literal still decides the type and is checked against it here.
     """
@@ -135,25 +135,6 @@ def check(call: str, literal: Literal, ctype: CType) -> tuple[str, ...]:
         raise mismatch(literal, ctype, "a returned value of this type cannot be compared; use custom_validation_code")
     expression(literal, ctype)  # raises when the expected literal cannot be a value of the return type
     return (f"const {ctype.spelling} cr_actual(({call}));",)
-
-
-# doctest::Approx's default tolerance, which function tests have always used for floating point.
-APPROX_EPSILON = 1.1920929e-07 * 100
-
-
-def same_value(actual: Literal, expected: Literal) -> bool:
-    """Whether a returned value (as the harness printed it) equals the expected literal.
-
-    Numbers compare like doctest::Approx when either side is floating point, exactly
-    otherwise; strings, chars, booleans and null by value; arrays element by element.
-    """
-    match actual, expected:
-        case ((Int() | Float()), (Int() | Float())) if isinstance(actual, Float) or isinstance(expected, Float):
-            a, b = float(actual.value), float(expected.value)
-            return a == b or abs(a - b) < APPROX_EPSILON * (1.0 + max(abs(a), abs(b)))
-        case Array(left), Array(right):
-            return len(left) == len(right) and all(same_value(x, y) for x, y in zip(left, right, strict=True))
-    return actual == expected and type(actual) is type(expected)
 
 
 def concretize(ctype: CType, literal: Literal) -> CType:

@@ -17,10 +17,10 @@ from dataclasses import replace
 from coderunner.domain.grading import TEST_TEXT_LIMIT, limit_outcome, text
 from coderunner.domain.outcome import AssertionFailure, ProcessOutcome, ProcessStatus, TestOutcome, TestStatus
 from coderunner.errors import TemplateError
-from coderunner.languages.cpp.conversion import same_value
-from coderunner.languages.cpp.literals import parse_value
+from coderunner.languages.comparison import same_value
 from coderunner.languages.cpp.program import PlannedTest
 from coderunner.languages.cpp.report import Counts, Report, ReportError, TestCaseReport, parse_report
+from coderunner.languages.literals import parse_value
 
 _DOCTEST_FAILED_EXIT = 1  # what doctest's main returns when a test case failed
 

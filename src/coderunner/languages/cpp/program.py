@@ -34,11 +34,11 @@ from coderunner.domain.submission import Submission, TestCase
 from coderunner.errors import TemplateError
 from coderunner.languages.cpp import macro_firewall, toolchain
 from coderunner.languages.cpp.conversion import cpp_string_literal
-from coderunner.languages.cpp.literals import parse_arguments, parse_value, render
 from coderunner.languages.cpp.screening import screen
 from coderunner.languages.cpp.signature import SOLUTION_CLASS, read_source
 from coderunner.languages.cpp.support_code import support_code
 from coderunner.languages.cpp.target import Case, Target, call, choose
+from coderunner.languages.literals import parse_arguments, parse_value, render
 
 
 class Mode(StrEnum):

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from coderunner.errors import TemplateError
 from coderunner.languages.cpp.conversion import array_length, check, concretize, declare, deductions, substitute
 from coderunner.languages.cpp.cxx_types import CType, Kind, parse_type
-from coderunner.languages.cpp.literals import Literal
 from coderunner.languages.cpp.signature import Function, Source
+from coderunner.languages.literals import Literal
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from coderunner.languages.cpp.conversion import (
     expression,
 )
 from coderunner.languages.cpp.cxx_types import Kind, parse_type
-from coderunner.languages.cpp.literals import Array, Char, Float, Int, Null, Str, parse_value
+from coderunner.languages.literals import Array, Char, Float, Int, Null, Str, parse_value
 
 # What cpp_string_literal may produce: printable ASCII without " \ ?, or 3-digit octal escapes.
 STRING_LITERAL = re.compile(r'"(?:[ !#->@-\[\]-~]|\\[0-7]{3})*"')

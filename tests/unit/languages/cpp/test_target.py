@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from coderunner.errors import TemplateError
-from coderunner.languages.cpp.literals import parse_arguments, parse_value
 from coderunner.languages.cpp.signature import read_source
 from coderunner.languages.cpp.target import Case, Target, call, choose
+from coderunner.languages.literals import parse_arguments, parse_value
 
 
 def case(arguments: str, expected: str, test_id: str = "t1") -> Case:

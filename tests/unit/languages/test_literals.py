@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from coderunner.errors import TemplateError
-from coderunner.languages.cpp.literals import (
+from coderunner.languages.literals import (
     MAX_DEPTH,
     Array,
     Bool,
