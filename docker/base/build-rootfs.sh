@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the sandbox base root filesystem from Debian packages, without any registry:
-# a minimal Debian trixie with the compilers, written as a tar to $1, and the
+# a minimal Debian trixie with the compilers and runtimes of every language
+# (docker/*/packages), written as a tar to $1, and the
 # versions of its toolchain as KEY=VALUE lines to $1.labels.
 # Called by `coderunner images build` (as root: debootstrap needs it).
 set -euo pipefail
@@ -8,7 +9,9 @@ out=${1:?usage: build-rootfs.sh OUTPUT.tar}
 here=$(cd "$(dirname "$0")" && pwd)
 mirror=${CODERUNNER_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 suite=trixie
-packages=$(grep -v '^#' "$here/packages" | xargs | tr ' ' ',')
+# The base's own packages, then each language's (docker/<lang>/packages).
+shopt -s nullglob
+packages=$(cat "$here"/../*/packages | grep -v '^#' | xargs | tr ' ' ',')
 
 if ! command -v debootstrap >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
@@ -25,5 +28,11 @@ rm -rf "$root"/var/cache/apt/* "$root"/var/lib/apt/lists/* "$root"/usr/share/doc
 {
   echo "compiler_version=g++ $(chroot "$root" dpkg-query -W -f='${Version}' g++-14)"
   echo "doctest_version=$(chroot "$root" dpkg-query -W -f='${Version}' doctest-dev)"
+  # Each language's labels (docker/<lang>/labels: KEY=COMMAND lines run in the root filesystem).
+  for labels in "$here"/../*/labels; do
+    grep -v '^#' "$labels" | while IFS='=' read -r key command; do
+      if [ -n "$key" ]; then echo "$key=$(chroot "$root" sh -c "$command")"; fi
+    done
+  done
 } >"$out.labels"
 tar --numeric-owner -C "$root" -cf "$out" .

@@ -9,8 +9,9 @@ from __future__ import annotations
 from coderunner.errors import InvalidSubmission
 from coderunner.languages.cpp import CPP
 from coderunner.languages.plugin import Language
+from coderunner.languages.python import PYTHON
 
-_LANGUAGES: dict[str, Language] = {CPP.name: CPP}
+_LANGUAGES: dict[str, Language] = {CPP.name: CPP, PYTHON.name: PYTHON}
 
 
 def available_languages() -> tuple[str, ...]:

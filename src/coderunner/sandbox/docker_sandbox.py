@@ -39,7 +39,6 @@ from coderunner.sandbox.supervisor import check_job, read_outcomes, render_batch
 from coderunner.sandbox.users import UidAllocator
 
 COMPILE_BATCH = ".crsup/compile"
-RUN_BATCH = ".crsup/run"
 # Time for the engine to start an exec and for crsup to report after its own deadline.
 OUTSIDE_GRACE_S = 2.0
 FRAME_OVERHEAD = 1024
@@ -219,7 +218,6 @@ class DockerSandbox:
     def _compile_phase(self, container: Container, job: SandboxJob, users: SandboxUsers) -> tuple[ProcessOutcome, ...]:
         files = dict(job.files)
         files[COMPILE_BATCH] = render_batch(job.compile, job.compile_limits, stop_on_failure=True)
-        files[RUN_BATCH] = render_batch(job.run, job.run_limits, stop_on_failure=False)
         tar = workspace_tar(files, uid=users.builder, executable=job.executable)
         result = self._exec(
             container,
@@ -233,8 +231,11 @@ class DockerSandbox:
         return self._outcomes(result, job.compile, job.compile_limits)
 
     def _run_phase(self, container: Container, job: SandboxJob, users: SandboxUsers) -> tuple[ProcessOutcome, ...]:
+        # The run batch reaches crsup on its stdin, never the workspace: the steps' command
+        # lines (a language may pass a per-test secret there) are not a file a test can read.
+        batch = render_batch(job.run, job.run_limits, stop_on_failure=False)
         result = self._exec(
-            container, ["crsup", RUN_BATCH], user=users.runner, stdin=None, steps=job.run, limits=job.run_limits
+            container, ["crsup", "/dev/stdin"], user=users.runner, stdin=batch, steps=job.run, limits=job.run_limits
         )
         return self._outcomes(result, job.run, job.run_limits)
 

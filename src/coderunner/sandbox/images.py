@@ -42,9 +42,13 @@ class ImageRecipe:
 
 
 RECIPES: dict[str, ImageRecipe] = {
-    BASE_IMAGE: ImageRecipe(BASE_IMAGE, inputs=("base",)),
+    # The base root filesystem also installs each language's packages (docker/<lang>/packages).
+    BASE_IMAGE: ImageRecipe(BASE_IMAGE, inputs=("base", "python/packages", "python/labels")),
     "coderunner-cpp": ImageRecipe(
         "coderunner-cpp", inputs=("cpp", "supervisor"), dockerfile="cpp/Dockerfile", parent=BASE_IMAGE
+    ),
+    "coderunner-python": ImageRecipe(
+        "coderunner-python", inputs=("python", "supervisor"), dockerfile="python/Dockerfile", parent=BASE_IMAGE
     ),
 }
 

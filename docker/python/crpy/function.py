@@ -1,0 +1,151 @@
+"""Function mode: one test in this process, then one report on fd 3.
+
+stdin holds the test (JSON, written by coderunner.languages.python.program)::
+
+    {"target": {"name": "twoSum", "owner": "Solution"},   owner null for a top-level def
+     "args": "([2, 7, 11, 15], 9)"}                       a Python literal tuple, or
+    {"target": ..., "custom": {"code": "assert ...", "file": "tests[3].custom_validation_code"}}
+
+and argv[1] this process's nonce. The report is one JSON object carrying the nonce:
+``{"kind": "value", "value": "<literal>"}`` (the returned value, rendered by plain.py;
+the service compares it with the expected value, which never enters the sandbox),
+``{"kind": "not_plain", "message": ...}``, ``{"kind": "passed"}`` / ``{"kind": "failed",
+...}`` (custom validation) or ``{"kind": "raised", "message": ...}``.
+"""
+
+import ast
+import json
+import sys
+
+from crpy import plain, runtime
+
+
+def main():
+    nonce = runtime.take_nonce()
+    test = json.loads(runtime.quiet_stdin())
+    sys.setrecursionlimit(runtime.RECURSION_LIMIT)
+    custom = test.get("custom")
+    user_files = {runtime.SOLUTION, custom["file"]} if custom else {runtime.SOLUTION}
+    try:
+        # Parsed and compiled before the user's code runs, so that code cannot change how.
+        check = _compile_custom(custom) if custom else None
+        arguments = None if custom else ast.literal_eval(test["args"])
+        namespace = _load_solution()
+        if check is not None:
+            fields = _run_custom(check, namespace, custom)
+        else:
+            fields = _call(_target(namespace, test["target"]), arguments)
+    except BaseException as exc:  # noqa: BLE001 - SystemExit and all: the test did not finish
+        _raised(nonce, exc, user_files)
+        return
+    runtime.report(nonce, fields)
+    runtime.finish(0)
+
+
+def _load_solution():
+    """Run solution.py as the module ``solution``, from the bytecode the build step cached
+    (importlib would rename its frames to an absolute path; tracebacks say solution.py)."""
+    import importlib.util
+    import marshal
+    import types
+
+    try:
+        with open(importlib.util.cache_from_source(runtime.SOLUTION), "rb") as handle:
+            code = marshal.loads(handle.read()[16:])  # after the pyc header
+    except OSError:
+        with open(runtime.SOLUTION, "rb") as handle:
+            code = compile(handle.read(), runtime.SOLUTION, "exec", dont_inherit=True)
+    module = types.ModuleType("solution")
+    module.__file__ = runtime.SOLUTION
+    sys.modules["solution"] = module
+    exec(code, vars(module))
+    return vars(module)
+
+
+def _target(namespace, target):
+    owner = target.get("owner")
+    if owner:
+        return getattr(namespace[owner](), target["name"])
+    return namespace[target["name"]]
+
+
+def _call(function, arguments):
+    returned = function(*arguments)
+    try:
+        return {"kind": "value", "value": plain.render(returned)}
+    except plain.NotPlain as exc:
+        return {"kind": "not_plain", "message": "returned %s, not a plain value" % exc.args[0]}
+    except RecursionError:
+        return {"kind": "not_plain", "message": "returned a value nested too deep to render"}
+
+
+def _compile_custom(custom):
+    """The custom validation code with pytest's assertion rewriting, so that a failed
+    ``assert`` explains its operands."""
+    source = custom["code"]
+    tree = ast.parse(source, custom["file"])
+    try:
+        from _pytest.assertion.rewrite import rewrite_asserts
+    except ImportError:  # pragma: no cover - the image installs python3-pytest
+        pass
+    else:
+        rewrite_asserts(tree, source.encode(), custom["file"])
+    return compile(tree, custom["file"], "exec", dont_inherit=True)
+
+
+def _run_custom(check, namespace, custom):
+    scope = dict(namespace)
+    scope["__name__"] = "__coderunner_check__"
+    try:
+        exec(check, scope)
+    except AssertionError as exc:
+        if not _raised_in(exc, custom["file"]):
+            raise
+        return _assertion(exc, custom)
+    return {"kind": "passed"}
+
+
+def _raised_in(exc, filename):
+    """Whether the failing assert is one of the check's own (not inside the user's code)."""
+    tb = exc.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_code.co_filename == filename
+
+
+def _assertion(exc, custom):
+    tb = exc.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    line = tb.tb_lineno
+    expression = ""
+    tree = ast.parse(custom["code"])
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assert) and node.lineno <= line <= (node.end_lineno or node.lineno):
+            expression = ast.get_source_segment(custom["code"], node.test) or ""
+    try:
+        message = str(exc)
+    except BaseException:
+        message = ""
+    actual = expected = None
+    explanation = message.split("\n")
+    first = next((row for row in explanation if row.startswith("assert ")), "")
+    if first.count(" == ") == 1:
+        actual, expected = first[len("assert ") :].split(" == ")
+    return {
+        "kind": "failed",
+        "expression": expression,
+        "line": line,
+        "message": message,
+        "actual": actual,
+        "expected": expected,
+    }
+
+
+def _raised(nonce, exc, user_files):
+    if isinstance(exc, SystemExit):
+        runtime.report(nonce, {"kind": "raised", "message": "exited (SystemExit) before the test finished"})
+        runtime.finish(runtime.EXIT_RAISED)
+    runtime.print_user_traceback(exc, user_files)
+    runtime.report(nonce, {"kind": "raised", "message": runtime.describe(exc)})
+    runtime.finish(runtime.exit_code(exc))
