@@ -5,7 +5,7 @@ The rule telling the two modes apart (documented in the README): the code is a
 **whole program** when its top level (outside ``def`` and ``class`` bodies) has an
 ``if __name__ == "__main__":`` block, reads or prints (``input``, ``print``, ``open``,
 ``sys.stdin``, ``sys.stdout``), calls a function the code itself defines (``main()``),
-or when it defines no function to call at all. Otherwise the tests call a function.
+or when it defines no function and no class at all. Otherwise the tests call a function.
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ def read_source(code: str) -> Source:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return Source(parsed=False)
     functions = tuple(_functions(tree))
-    program = not functions or _runs_at_top_level(tree, {f.name for f in functions if f.owner is None})
+    definitions = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
+    program = not definitions or _runs_at_top_level(tree, {n.name for n in definitions})
     return Source(parsed=True, functions=functions, program=program)
 
 
