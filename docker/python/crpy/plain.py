@@ -8,6 +8,11 @@ sandbox, by coderunner.languages.comparison.
 
 import math
 
+# Bound now, before the user's code runs: replacing builtins.type or len later changes nothing here.
+_type = type
+_len = len
+_sorted = sorted
+
 MAX_DEPTH = 100  # as coderunner.languages.literals.MAX_DEPTH
 MAX_ITEMS = 1_000_000
 
@@ -42,7 +47,7 @@ def render(value, depth=0):
     """
     if depth > MAX_DEPTH:
         raise NotPlain("a value nested more than %d deep (or one that contains itself)" % MAX_DEPTH)
-    kind = type(value)
+    kind = _type(value)
     if value is None:
         return "null"
     if kind is bool:
@@ -63,7 +68,7 @@ def render(value, depth=0):
         return "[" + ", ".join([render(item, depth + 1) for item in value]) + "]"
     if kind is set or kind is frozenset:
         _check_size(value)
-        return "[" + ", ".join(sorted([render(item, depth + 1) for item in value])) + "]"
+        return "[" + ", ".join(_sorted([render(item, depth + 1) for item in value])) + "]"
     if kind is dict:
         _check_size(value)
         items = [render(k, depth + 1) + ": " + render(v, depth + 1) for k, v in dict.items(value)]
@@ -72,7 +77,7 @@ def render(value, depth=0):
 
 
 def _check_size(value):
-    if len(value) > MAX_ITEMS:
+    if _len(value) > MAX_ITEMS:
         raise NotPlain("a collection of more than %d items" % MAX_ITEMS)
 
 
@@ -81,6 +86,6 @@ def _type_name(kind):
     # would call the submission's code).
     module = type.__getattribute__(kind, "__module__")
     name = type.__getattribute__(kind, "__qualname__")
-    if type(module) is not str or module == "builtins":
+    if _type(module) is not str or module == "builtins":
         return name
     return module + "." + name
