@@ -17,7 +17,7 @@ import ast
 import json
 import sys
 
-from crpy import plain, runtime
+from crpy import asserts, plain, runtime
 
 
 def main():
@@ -80,65 +80,61 @@ def _call(function, arguments):
 
 
 def _compile_custom(custom):
-    """The custom validation code with pytest's assertion rewriting, so that a failed
-    ``assert`` explains its operands."""
-    source = custom["code"]
-    tree = ast.parse(source, custom["file"])
-    try:
-        from _pytest.assertion.rewrite import rewrite_asserts
-    except ImportError:  # pragma: no cover - the image installs python3-pytest
-        pass
-    else:
-        rewrite_asserts(tree, source.encode(), custom["file"])
-    return compile(tree, custom["file"], "exec", dont_inherit=True)
+    """The custom validation code with its asserts rewritten (asserts.py), so that a
+    failed one explains its operands and a lying value fails it."""
+    return asserts.rewrite(custom["code"], custom["file"])
 
 
 def _run_custom(check, namespace, custom):
+    code, helpers = check
     scope = dict(namespace)
+    scope.update(helpers)
     scope["__name__"] = "__coderunner_check__"
     try:
-        exec(check, scope)
+        exec(code, scope)
     except AssertionError as exc:
-        if not _raised_in(exc, custom["file"]):
-            raise
-        return _assertion(exc, custom)
+        line = _line_in(exc, custom["file"])
+        if line is None or not (isinstance(exc, asserts.CheckFailed) or _raised_in(exc, custom["file"])):
+            raise  # an assert of the user's own code: an exception like any other
+        return _assertion(exc, custom, line)
     return {"kind": "passed"}
 
 
+def _line_in(exc, filename):
+    """The line of the innermost frame in ``filename``, or None."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
 def _raised_in(exc, filename):
-    """Whether the failing assert is one of the check's own (not inside the user's code)."""
     tb = exc.__traceback__
     while tb.tb_next is not None:
         tb = tb.tb_next
     return tb.tb_frame.f_code.co_filename == filename
 
 
-def _assertion(exc, custom):
-    tb = exc.__traceback__
-    while tb.tb_next is not None:
-        tb = tb.tb_next
-    line = tb.tb_lineno
-    expression = ""
-    tree = ast.parse(custom["code"])
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assert) and node.lineno <= line <= (node.end_lineno or node.lineno):
-            expression = ast.get_source_segment(custom["code"], node.test) or ""
+def _assertion(exc, custom, line):
+    expression = getattr(exc, "expression", "") if isinstance(exc, asserts.CheckFailed) else ""
+    if not expression:
+        for node in ast.walk(ast.parse(custom["code"])):
+            if isinstance(node, ast.Assert) and node.lineno <= line <= (node.end_lineno or node.lineno):
+                expression = ast.get_source_segment(custom["code"], node.test) or ""
     try:
         message = str(exc)
     except BaseException:
         message = ""
-    actual = expected = None
-    explanation = message.split("\n")
-    first = next((row for row in explanation if row.startswith("assert ")), "")
-    if first.count(" == ") == 1:
-        actual, expected = first[len("assert ") :].split(" == ")
     return {
         "kind": "failed",
         "expression": expression,
         "line": line,
         "message": message,
-        "actual": actual,
-        "expected": expected,
+        "actual": getattr(exc, "actual", None),
+        "expected": getattr(exc, "expected", None),
     }
 
 

@@ -83,6 +83,7 @@ class DockerSandbox:
         self._image_cache: dict[str, tuple[str, dict[str, str]]] = {}
         self._image_lock = threading.Lock()
         self._pool: WarmPool | None = None
+        self._pool_image = ""
         self._pool_limits: StepLimits | None = None
 
     def start_pool(self, image: str, size: int, limits: StepLimits) -> None:
@@ -101,6 +102,7 @@ class DockerSandbox:
                 raise
             return WarmContainer(handle.container, users, image_id)
 
+        self._pool_image = image
         self._pool_limits = limits
         self._pool = WarmPool(make, self._discard, size)
         self._pool.start()
@@ -151,7 +153,8 @@ class DockerSandbox:
     def _execute(self, job: SandboxJob, handle: _Handle) -> SandboxRun:
         check_job(job)
         image_id, labels = self.image_for(job.image)
-        warm = self._pool.take() if self._pool is not None else None
+        # A job of another language's image never takes (and so never wastes) a warm container.
+        warm = self._pool.take() if self._pool is not None and job.image == self._pool_image else None
         if warm is not None and warm.image_id != image_id:  # the image was rebuilt meanwhile
             self._discard(warm)
             warm = None

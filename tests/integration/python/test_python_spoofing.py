@@ -4,8 +4,8 @@ Every attacker's ``add`` returns a wrong value (or none), then tries to make the
 believe otherwise. Input/expected tests cannot be fooled by anything the process does:
 the expected value never enters the sandbox, so a forged result would have to contain the
 right answer. Custom validation tests run their asserts in-process; the attacks below
-that a careless or half-hearted cheat would try gain nothing there either (README's
-threat model states what a deliberate one still can do).
+(exits, forged reports, hooks, lying values) gain nothing there either; README's threat
+model states what a deliberate attack on the harness's memory still can do.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ TESTS = [TestCase("t1", "1, 2", "3"), TestCase("t2", "2, 2", "4"), TestCase("t3"
 CUSTOM = [
     TestCase("c1", custom_validation_code="assert add(1, 2) == 3"),
     TestCase("c2", custom_validation_code="total = add(2, 2)\nassert total == 4"),
+    TestCase("c3", custom_validation_code="assert add(0, 1) in [1]\nassert not add(0, 0) != 0\nassert add(1, 1)"),
 ]
 
 FAKE = '{"kind": "value", "value": "3", "nonce": "%s"}'
@@ -142,6 +143,18 @@ CUSTOM_ATTACKS = {
         "import atexit, os\n\n"
         "atexit.register(lambda: (os.write(3, b'" + FAKE_PASS % "x" + "'), os._exit(0)))\n\n"
         "def add(a, b):\n    return 0\n"
+    ),
+    "lying_eq": (
+        "class Liar:\n    def __eq__(self, other): return True\n    def __ne__(self, other): return False\n\n"
+        "def add(a, b):\n    return Liar()\n"
+    ),
+    "lying_int_subclass": (
+        "class Liar(int):\n    def __eq__(self, other): return True\n    __hash__ = int.__hash__\n\n"
+        "def add(a, b):\n    return Liar(0)\n"
+    ),
+    "lying_bool_and_contains": (
+        "class Liar:\n    def __bool__(self): return True\n    def __eq__(self, other): return True\n\n"
+        "def add(a, b):\n    return Liar()\n"
     ),
     "swallow_assertion_errors_with_excepthook": (
         "import sys\n\nsys.excepthook = lambda *args: None\n\ndef add(a, b):\n    return 0\n"
