@@ -3,8 +3,8 @@ builtins, by exact type, and nothing the value defines is ever called."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -12,17 +12,16 @@ import pytest
 
 from coderunner.languages.literals import parse_value, render
 
-PLAIN = Path(__file__).parents[4] / "docker" / "python" / "crpy" / "plain.py"
+HARNESS = Path(__file__).parents[4] / "docker" / "python"
 
 
 @pytest.fixture(scope="module")
-def plain() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("crpy_plain", PLAIN)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def plain() -> Iterator[ModuleType]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(HARNESS))
+        from crpy import plain as module
+
+        yield module
 
 
 @pytest.mark.parametrize(
