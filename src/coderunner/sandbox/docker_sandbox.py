@@ -275,6 +275,8 @@ class DockerSandbox:
             # report it did send says how far it got.
             container.remove(force=True, v=True)
         elif result.exit_code != 0:
+            if not _still_running(container):  # e.g. 126: the exec could not start in a dying container
+                raise SandboxFailure(f"the sandbox container stopped under the job ({container.status})")
             raise SandboxFailure(
                 f"the supervisor failed (exit {result.exit_code}): {result.stderr[-1000:].decode(errors='replace')}"
             )
