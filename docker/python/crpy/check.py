@@ -1,7 +1,7 @@
 """The build step: every piece of the user's code compiles, and imports only modules the
 sandbox has, before any test runs.
 
-argv: solution.py, then the JSON files of custom validation tests. A syntax error is
+argv: the files of custom validation tests (solution.py is always checked). A syntax error is
 printed as Python prints it, at the user's own line (custom validation code is named
 ``tests[N].custom_validation_code``), and exits 1. solution.py's bytecode is cached in
 __pycache__, so each test's process only loads it.
@@ -9,7 +9,7 @@ __pycache__, so each test's process only loads it.
 
 import ast
 import importlib.util
-import json
+import marshal
 import py_compile
 import sys
 import traceback
@@ -18,11 +18,12 @@ from crpy import runtime
 
 
 def main():
+    runtime.prepare()
     with open(runtime.SOLUTION, "rb") as handle:
         sources = [(runtime.SOLUTION, handle.read())]
     for path in sys.argv[1:]:
         with open(path, "rb") as handle:
-            custom = json.loads(handle.read())["custom"]
+            custom = marshal.loads(handle.read())["custom"]
         sources.append((custom["file"], custom["code"]))
     failed = False
     for name, source in sources:

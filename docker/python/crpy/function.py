@@ -1,10 +1,12 @@
 """Function mode: one test in this process, then one report on fd 3.
 
-stdin holds the test (JSON, written by coderunner.languages.python.program)::
+stdin holds the test, ``marshal``led by coderunner.languages.python.plan::
 
-    {"target": {"name": "twoSum", "owner": "Solution"},   owner null for a top-level def
-     "args": "([2, 7, 11, 15], 9)"}                       a Python literal tuple, or
-    {"target": ..., "custom": {"code": "assert ...", "file": "tests[3].custom_validation_code"}}
+    {"target": {"name": "twoSum", "owner": "Solution"},   owner None for a top-level def
+     "args": ([2, 7, 11, 15], 9)}                         the arguments, or
+    {"custom": {"code": "assert ...", "file": "tests[3].custom_validation_code"}}
+
+Only what every test needs is imported up front; custom validation imports its own.
 
 and argv[1] this process's nonce. The report is one JSON object carrying the nonce:
 ``{"kind": "value", "value": "<literal>"}`` (the returned value, rendered by plain.py;
@@ -13,23 +15,23 @@ the service compares it with the expected value, which never enters the sandbox)
 ...}`` (custom validation) or ``{"kind": "raised", "message": ...}``.
 """
 
-import ast
-import json
+import marshal
 import sys
 
-from crpy import asserts, plain, runtime
+from crpy import plain, runtime
 
 
 def main():
     nonce = runtime.take_nonce()
-    test = json.loads(runtime.quiet_stdin())
+    runtime.prepare()
+    test = marshal.loads(runtime.quiet_stdin())
     sys.setrecursionlimit(runtime.RECURSION_LIMIT)
     custom = test.get("custom")
     user_files = {runtime.SOLUTION, custom["file"]} if custom else {runtime.SOLUTION}
     try:
         # Parsed and compiled before the user's code runs, so that code cannot change how.
         check = _compile_custom(custom) if custom else None
-        arguments = None if custom else ast.literal_eval(test["args"])
+        arguments = None if custom else test["args"]
         namespace = _load_solution()
         if check is not None:
             fields = _run_custom(check, namespace, custom)
@@ -45,17 +47,14 @@ def main():
 def _load_solution():
     """Run solution.py as the module ``solution``, from the bytecode the build step cached
     (importlib would rename its frames to an absolute path; tracebacks say solution.py)."""
-    import importlib.util
-    import marshal
-    import types
-
+    cached = "__pycache__/solution.%s.pyc" % sys.implementation.cache_tag
     try:
-        with open(importlib.util.cache_from_source(runtime.SOLUTION), "rb") as handle:
+        with open(cached, "rb") as handle:
             code = marshal.loads(handle.read()[16:])  # after the pyc header
     except OSError:
         with open(runtime.SOLUTION, "rb") as handle:
             code = compile(handle.read(), runtime.SOLUTION, "exec", dont_inherit=True)
-    module = types.ModuleType("solution")
+    module = type(sys)("solution")
     module.__file__ = runtime.SOLUTION
     sys.modules["solution"] = module
     exec(code, vars(module))
@@ -82,10 +81,14 @@ def _call(function, arguments):
 def _compile_custom(custom):
     """The custom validation code with its asserts rewritten (asserts.py), so that a
     failed one explains its operands and a lying value fails it."""
+    from crpy import asserts
+
     return asserts.rewrite(custom["code"], custom["file"])
 
 
 def _run_custom(check, namespace, custom):
+    from crpy import asserts
+
     code, helpers = check
     scope = dict(namespace)
     scope.update(helpers)
@@ -119,6 +122,10 @@ def _raised_in(exc, filename):
 
 
 def _assertion(exc, custom, line):
+    import ast
+
+    from crpy import asserts
+
     expression = getattr(exc, "expression", "") if isinstance(exc, asserts.CheckFailed) else ""
     if not expression:
         for node in ast.walk(ast.parse(custom["code"])):

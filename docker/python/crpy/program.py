@@ -11,6 +11,7 @@ from crpy import runtime
 
 
 def main():
+    runtime.prepare()
     sys.setrecursionlimit(runtime.RECURSION_LIMIT)
     sys.argv[:] = [runtime.SOLUTION]
     with open(runtime.SOLUTION, "rb") as handle:

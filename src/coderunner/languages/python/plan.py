@@ -3,7 +3,7 @@ process reads, and what grading will need (the Plan).
 
 Function mode: each test is its own ``python3`` process running the harness
 (docker/python/crpy/function.py), which reads its test from stdin (the call's
-arguments as a Python literal, or a custom validation body) and reports on fd 3 under a
+arguments as Python values, or a custom validation body) and reports on fd 3 under a
 nonce of its own. The expected values stay here, in the Plan: they never enter the
 sandbox. Whole-program mode: each test runs solution.py with the test's input as stdin.
 """
@@ -11,7 +11,7 @@ sandbox. Whole-program mode: each test runs solution.py with the test's input as
 from __future__ import annotations
 
 import ast
-import json
+import marshal
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
@@ -21,9 +21,9 @@ from coderunner.domain.submission import Submission, TestCase
 from coderunner.errors import TemplateError
 from coderunner.languages.literals import Literal, parse_arguments, parse_value, render
 from coderunner.languages.python import toolchain
-from coderunner.languages.python.source import Source, choose, read_source
+from coderunner.languages.python.source import Hint, Source, choose, read_source
 from coderunner.languages.python.spellings import shared_syntax
-from coderunner.languages.python.values import expected_value, python_arguments
+from coderunner.languages.python.values import PythonValue, expected_value, python_arguments
 
 
 class Mode(StrEnum):
@@ -106,20 +106,26 @@ def _function(submission: Submission, source: Source, seed: str | None) -> tuple
             assert target is not None
             case = cases[test.id]
             hints = [h for _, h in target.parameters]
-            body = {
-                "target": {"name": target.name, "owner": target.owner},
-                "args": python_arguments(case.arguments, hints),
-            }
+            body = {"target": {"name": target.name, "owner": target.owner}, "args": _arguments(test, case, hints)}
             expected = expected_value(case.expected, target.returns)
             shown = f"{target.name}({', '.join(render(a) for a in case.arguments)})"
             tests.append(PlannedTest(test.id, nonce, call=shown, expected=render(expected), expected_value=expected))
-        files[toolchain.test_file(index)] = json.dumps(body).encode()
+        # marshal: the harness reads builtins without importing anything (marshal, version 4,
+        # reads the same in every Python 3); nothing is ever unmarshalled from the sandbox.
+        files[toolchain.test_file(index)] = marshal.dumps(body, 4)
         run.append(
             Step(f"test-{index}", toolchain.function_argv(nonce), stdin_path=toolchain.test_file(index), report=True)
         )
     custom = tuple(i for i, t in enumerate(submission.tests) if t.is_custom)
     plan = Plan(Mode.FUNCTION, tuple(tests), target.display if target else "")
     return _job(submission, files, custom, tuple(run)), plan
+
+
+def _arguments(test: TestCase, case: _Case, hints: list[Hint]) -> tuple[PythonValue, ...]:
+    try:
+        return python_arguments(case.arguments, hints)
+    except TemplateError as exc:
+        raise TemplateError(f"input: {exc.problem}", test.id) from None
 
 
 def _parse(test: TestCase) -> _Case:

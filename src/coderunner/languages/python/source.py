@@ -25,8 +25,9 @@ _IO_STREAMS = frozenset({"stdin", "stdout"})
 class Hint:
     """A type hint, reduced to what converting a literal needs.
 
-    ``kind`` is int, float, str, bool, list, tuple, set, dict or any (no hint, or one we
-    do not convert for); ``items`` the element hints (``tuple[int, ...]`` has one).
+    ``kind`` is int, float, str, bool, none, list, tuple, set, dict or any (no hint, or
+    one we do not convert for); ``items`` the element hints (``tuple[int, ...]`` has
+    int and ELLIPSIS).
     """
 
     kind: str
@@ -34,6 +35,7 @@ class Hint:
 
 
 ANY = Hint("any")
+ELLIPSIS = Hint("...")  # the second item of tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,7 @@ def hint(annotation: ast.expr | None) -> Hint:
                 hints = [hint(item) for item in items]
                 return _optional(*hints) if len(hints) == 2 else ANY
             if kind in ("list", "set", "tuple", "dict"):
-                return Hint(kind, tuple(ANY if _is_ellipsis(i) else hint(i) for i in items))
+                return Hint(kind, tuple(ELLIPSIS if _is_ellipsis(i) else hint(i) for i in items))
     return ANY
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 IMAGE = "coderunner-python"
 INTERPRETER = "/usr/bin/python3"  # Debian trixie's python3
-# -I: no environment variables, user site or script directory on sys.path; -B: the
-# run user could not write bytecode anyway (the workspace is the build user's).
-FLAGS = ("-I", "-B")
+# -I: no environment variables, user site or script directory on sys.path; -S: no site
+# module (half of python3's start-up; the harness adds dist-packages and exit() itself);
+# -B: the run user could not write bytecode anyway (the workspace is the build user's).
+FLAGS = ("-I", "-S", "-B")
 HARNESS_DIR = "/opt/coderunner/python/bin"
 SOLUTION_SOURCE = "solution.py"  # also the file name tracebacks give the user's code
 # Image label (set by docker/python/labels) holding the exact interpreter version.
@@ -21,8 +22,8 @@ EXIT_MEMORY = 90  # RecursionError or MemoryError
 
 
 def test_file(index: int) -> str:
-    """The workspace file a test's process reads on stdin."""
-    return f"tests/{index}.json"
+    """The workspace file a test's process reads on stdin (``marshal``led builtins)."""
+    return f"tests/{index}.test"
 
 
 def program_input(index: int) -> str:

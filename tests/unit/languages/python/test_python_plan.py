@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import marshal
 
 import pytest
 
@@ -23,7 +23,7 @@ def test_expected_values_stay_out_of_the_sandbox() -> None:
     files, plan = generate("def f(x: float) -> float:\n    return x\n", [TestCase("t", "2", "424242.5")])
 
     assert all(b"424242" not in content for content in files.values())
-    assert {"target": {"name": "f", "owner": None}, "args": "(2.0,)"} == json.loads(files["tests/0.json"])
+    assert {"target": {"name": "f", "owner": None}, "args": (2.0,)} == marshal.loads(files["tests/0.test"])
     assert "424242.5" == plan.tests[0].expected
 
 
@@ -37,7 +37,7 @@ def test_each_test_is_its_own_process_with_its_own_nonce() -> None:
     nonces = [step.argv[-1] for step in job.run]
     assert 2 == len(set(nonces))
     assert all(len(nonce) == 32 for nonce in nonces)
-    assert ("tests/0.json", "tests/1.json") == tuple(step.stdin_path for step in job.run)
+    assert ("tests/0.test", "tests/1.test") == tuple(step.stdin_path for step in job.run)
     assert all(step.report for step in job.run)
 
 
@@ -55,6 +55,11 @@ def test_custom_validation_needs_an_assert() -> None:
 def test_custom_validation_needs_a_function_to_call() -> None:
     with pytest.raises(TemplateError, match="whole program"):
         generate("print(1)\n", [TestCase("c", custom_validation_code="assert True")])
+
+
+def test_a_set_of_lists_is_a_template_error() -> None:
+    with pytest.raises(TemplateError, match="a set cannot hold lists"):
+        generate("def f(x: set[list[int]]):\n    return 1\n", [TestCase("t", "[[1]]", "1")])
 
 
 def test_an_unparseable_literal_names_the_test_and_field() -> None:

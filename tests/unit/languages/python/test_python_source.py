@@ -7,7 +7,7 @@ import ast
 import pytest
 
 from coderunner.errors import TemplateError
-from coderunner.languages.python.source import ANY, Hint, choose, hint, read_source
+from coderunner.languages.python.source import ANY, ELLIPSIS, Hint, choose, hint, read_source
 
 
 @pytest.mark.parametrize(
@@ -102,7 +102,7 @@ def test_no_or_several_candidates_are_template_errors(
         ("List[int]", Hint("list", (Hint("int"),))),
         ("list[str]", Hint("list", (Hint("str"),))),
         ("typing.Dict[str, int]", Hint("dict", (Hint("str"), Hint("int")))),
-        ("tuple[int, ...]", Hint("tuple", (Hint("int"), ANY))),
+        ("tuple[int, ...]", Hint("tuple", (Hint("int"), ELLIPSIS))),
         ("Optional[float]", Hint("float")),
         ("float | None", Hint("float")),
         ("'list[float]'", Hint("list", (Hint("float"),))),

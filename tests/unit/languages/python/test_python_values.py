@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import ast
-
 import pytest
 
 from coderunner.languages.literals import Array, Float, Int, Str, parse_arguments, parse_value
-from coderunner.languages.python.source import ANY, Hint
+from coderunner.languages.python.source import ANY, ELLIPSIS, Hint
 from coderunner.languages.python.spellings import shared_syntax
 from coderunner.languages.python.values import expected_value, python_arguments
 
@@ -37,7 +35,8 @@ def test_python_spellings_become_the_shared_syntax(python: str, shared: str) -> 
         ("3", (Hint("float"),), (3.0,)),
         ("[1, 2]", (Hint("list", (Hint("float"),)),), ([1.0, 2.0],)),
         ("[1, 2]", (Hint("tuple"),), ((1, 2),)),
-        ("[[1, 2], [3, 4]]", (Hint("list", (Hint("tuple", (Hint("int"), ANY)),)),), ([(1, 2), (3, 4)],)),
+        ("[[1, 2], [3, 4]]", (Hint("list", (Hint("tuple", (Hint("int"), Hint("int"))),)),), ([(1, 2), (3, 4)],)),
+        ("[1, 2, 3]", (Hint("tuple", (Hint("float"), ELLIPSIS)),), ((1.0, 2.0, 3.0),)),
         ("[3, 1, 3]", (Hint("set", (Hint("int"),)),), ({1, 3},)),
         ("[]", (Hint("set"),), (set(),)),
         ("'c', \"str\", null, true", (), ("c", "str", None, True)),
@@ -45,13 +44,13 @@ def test_python_spellings_become_the_shared_syntax(python: str, shared: str) -> 
         ("[1, 2], 1.5", (Hint("list"), Hint("int")), ([1, 2], 1.5)),
     ],
 )
-def test_arguments_become_python_literals_by_type_hint(
+def test_arguments_become_python_values_by_type_hint(
     text: str, hints: tuple[Hint, ...], python: tuple[object, ...]
 ) -> None:
-    rendered = python_arguments(parse_arguments(text), hints)
+    converted = python_arguments(parse_arguments(text), hints)
 
-    assert python == ast.literal_eval(rendered)
-    assert [type(v) for v in python] == [type(v) for v in ast.literal_eval(rendered)]
+    assert python == converted
+    assert [type(v) for v in python] == [type(v) for v in converted]
 
 
 def test_expected_values_match_how_returned_values_are_rendered() -> None:
