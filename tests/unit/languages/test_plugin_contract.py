@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from coderunner.domain.submission import Limits, Mode, Submission, TestCase
+from coderunner.domain.submission import Mode, Submission, TestCase
 from coderunner.errors import InvalidSubmission
 from coderunner.languages.plugin import check_mode
-from coderunner.languages.registry import WIRE_DEFAULT, get_language, language_for_file
+from coderunner.languages.registry import WIRE_DEFAULT, available_languages, get_language, language_for_file
 
 
 @pytest.mark.parametrize("name", ["", "  ", "CPP", " cpp "])
@@ -58,7 +58,9 @@ def test_a_mode_the_language_lacks_is_refused_naming_the_field_and_the_modes_it_
     )
 
 
-def test_every_language_declares_default_limits_within_the_domain_ranges() -> None:
-    language = get_language("")
-    assert isinstance(language.default_limits, Limits)
-    assert language.modes and language.file_extensions
+def test_each_extension_belongs_to_one_language_and_each_language_has_a_mode() -> None:
+    languages = [get_language(name) for name in available_languages()]
+    extensions = [ext for language in languages for ext in language.file_extensions]
+    assert sorted(set(extensions)) == sorted(extensions)
+    assert all(ext.startswith(".") and ext == ext.lower() for ext in extensions)
+    assert [] == [language.name for language in languages if not language.modes]

@@ -59,5 +59,5 @@ def test_a_change_to_one_language_rebuilds_only_that_language(images: Path) -> N
 
 
 def test_an_unknown_image_names_the_known_ones(images: Path) -> None:
-    with pytest.raises(SandboxUnavailable, match="no image recipe named 'coderunner-gamma'.*coderunner-beta"):
+    with pytest.raises(SandboxUnavailable, match=r"no image recipe named 'coderunner-gamma'.*coderunner-beta"):
         builder(images).recipe_hash("coderunner-gamma")
