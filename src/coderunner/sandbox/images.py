@@ -36,6 +36,7 @@ import docker.errors
 from docker.models.containers import Container
 from docker.models.images import Image
 
+from coderunner.domain.sandbox_job import RUNTIME_VERSION_LABEL
 from coderunner.errors import SandboxUnavailable
 from coderunner.sandbox.paths import default_images_dir
 
@@ -95,11 +96,6 @@ class ImageBuilder:
     def recipes(self) -> tuple[str, ...]:
         """Every image this builder can build, the base first."""
         return tuple(self._recipes)
-
-    def labels(self, name: str) -> dict[str, str] | None:
-        """The labels of the image ``name`` as it is now (current or not); None when it is missing."""
-        image = self._find(name)
-        return None if image is None else dict(image.labels)
 
     def recipe_hash(self, name: str) -> str:
         recipe = self._recipe(name)
@@ -192,20 +188,27 @@ class ImageBuilder:
     def _stamp(self, name: str, built: Image, labels: dict[str, str]) -> Image:
         """Tags ``built`` as ``name`` with ``labels`` plus the versions its recipe wrote to ``LABELS_FILE``.
 
-        The recipe label comes last of all, so an image is never taken as current before it is whole.
+        The recipe label comes with them, so an image is never taken as current before it is whole.
         """
-        # Created, never started: its configuration (CMD, USER, ...) is what the commit keeps.
-        container = self._client.containers.create(built.id or "", network_mode="none")
+        # Only read, never started; a recipe need not name a CMD, so this one names its own.
+        container = self._client.containers.create(built.id or "", command=["true"], network_mode="none")
         try:
-            written = _read_labels_file(container)
-            changes = [f"LABEL {LABEL_PREFIX}{key}={json.dumps(value)}" for key, value in written.items()]
-            changes += [f"LABEL {key}={json.dumps(value)}" for key, value in labels.items()]
-            container.commit(repository=name, tag=TAG, changes=changes)
+            written = {LABEL_PREFIX + key: value for key, value in _read_labels_file(container).items()}
         finally:
             container.remove(force=True)
-        image = self._find(name)
-        if image is None:
-            raise SandboxUnavailable(f"the image {name} vanished right after it was built")
+        if not written.get(RUNTIME_VERSION_LABEL):
+            raise SandboxUnavailable(
+                f"the recipe of {name} wrote no runtime_version=... line to {LABELS_FILE}: results could not"
+                " say what graded them"
+            )
+        # A build of FROM alone keeps the image's configuration (CMD, USER, ...) as it is.
+        image, _logs = self._client.images.build(
+            fileobj=io.BytesIO(f"FROM {built.id}\n".encode()),
+            tag=f"{name}:{TAG}",
+            labels=written | labels,
+            network_mode="none",
+            rm=True,
+        )
         return image
 
     def _recipe(self, name: str) -> ImageRecipe:
