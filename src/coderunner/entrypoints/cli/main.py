@@ -97,6 +97,7 @@ def images_build(
     ] = None,
 ) -> None:
     """Build the sandbox images that are missing or out of date (idempotent)."""
+    from coderunner.domain.sandbox_job import RUNTIME_VERSION_LABEL
     from coderunner.languages.registry import available_languages, get_language
     from coderunner.sandbox.engine import connect
     from coderunner.sandbox.images import ImageBuilder
@@ -109,7 +110,8 @@ def images_build(
             before = builder.state(language.image)
             image = builder.ensure(language.image)
             action = "up to date" if before.current else "built"
-            console.print(f"{language.image}: {action} ({image.short_id})")
+            version = image.labels.get(RUNTIME_VERSION_LABEL, "")
+            console.print(f"{language.image}: {action} ({image.short_id}, {version})")
     except CoderunnerError as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_ERROR) from exc
