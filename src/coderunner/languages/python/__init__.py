@@ -4,23 +4,24 @@ Code with a function to call is graded in function mode: each test is one proces
 calls it once (or runs a custom validation body with plain ``assert``s) and reports
 what came back; the comparison with the expected value happens here, outside the
 sandbox (see ``judge.py``). A whole program (``source.py`` has the rule) runs once per
-test with the test's input as stdin. The build step compiles everything first, so a
-syntax error is a compilation error at the user's own line.
+test with the test's input as stdin. An explicit mode overrides the rule: function mode
+loads the code as a module (a ``__main__`` block does not run), program mode runs it.
+The build step compiles everything first, so a syntax error is a compilation error at
+the user's own line.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 
 from coderunner.domain.grading import grade_run
 from coderunner.domain.outcome import Grade, ProcessOutcome, TestOutcome
 from coderunner.domain.sandbox_job import SandboxRun
-from coderunner.domain.submission import Submission
+from coderunner.domain.submission import Limits, Mode, Submission
 from coderunner.languages.plugin import GeneratedProgram
 from coderunner.languages.python import toolchain
 from coderunner.languages.python.judge import judge_function, judge_program
-from coderunner.languages.python.plan import Mode, Plan, plan_job
+from coderunner.languages.python.plan import Plan, plan_job
 
 GENERATOR = "coderunner-python/1"
 
@@ -38,6 +39,12 @@ class PythonLanguage:
     name = "python"
     display_name = "Python 3 (Debian trixie's python3, pytest-style asserts)"
     image = toolchain.IMAGE
+    file_extensions: tuple[str, ...] = (".py",)
+    modes: tuple[Mode, ...] = (Mode.FUNCTION, Mode.PROGRAM)
+    # The seed's run limits; checking that the code compiles needs little memory.
+    default_limits: Limits = Limits(
+        timeout_s=30.0, memory_mb=256, cpus=0.5, compile_timeout_s=30.0, compile_memory_mb=256, compile_cpus=1.0
+    )
 
     def generate(self, submission: Submission, nonce: str | None = None) -> GeneratedProgram:
         """The sandbox job for ``submission``; ``TemplateError`` when the tests cannot be run.
@@ -67,9 +74,7 @@ class PythonLanguage:
         details = {"mode": plan.mode.value}
         if plan.target:
             details["function"] = plan.target
-        grade = grade_run(run, [t.test_id for t in plan.tests], judge, details)
-        # The runtime, not the base image's compiler, is what a Python result came from.
-        return replace(grade, compiler_version=run.image_labels.get(toolchain.VERSION_LABEL, ""))
+        return grade_run(run, [t.test_id for t in plan.tests], judge, details)
 
 
 PYTHON = PythonLanguage()

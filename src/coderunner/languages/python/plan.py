@@ -14,21 +14,15 @@ import ast
 import marshal
 import secrets
 from dataclasses import dataclass
-from enum import StrEnum
 
 from coderunner.domain.sandbox_job import SandboxJob, Step
-from coderunner.domain.submission import Submission, TestCase
+from coderunner.domain.submission import Mode, Submission, TestCase
 from coderunner.errors import TemplateError
 from coderunner.languages.literals import Literal, parse_arguments, parse_value, render
 from coderunner.languages.python import toolchain
 from coderunner.languages.python.source import Hint, Source, choose, read_source
 from coderunner.languages.python.spellings import shared_syntax
 from coderunner.languages.python.values import PythonValue, expected_value, python_arguments
-
-
-class Mode(StrEnum):
-    FUNCTION = "function"
-    PROGRAM = "program"
 
 
 @dataclass(frozen=True)
@@ -63,12 +57,12 @@ def plan_job(submission: Submission, nonce: str | None = None) -> tuple[SandboxJ
 
     ``nonce`` seeds the per-test nonces (random by default)."""
     source = read_source(submission.code)
+    if submission.mode is Mode.PROGRAM or (submission.mode is None and source.parsed and source.program):
+        return _program(submission)
     if not source.parsed:
         # Let the sandbox's python3 explain the syntax error, at the user's own line.
         tests = tuple(PlannedTest(t.id) for t in submission.tests)
         return _job(submission, {}, (), ()), Plan(Mode.FUNCTION, tests, unreadable=True)
-    if source.program:
-        return _program(submission)
     return _function(submission, source, nonce)
 
 
@@ -76,8 +70,9 @@ def _program(submission: Submission) -> tuple[SandboxJob, Plan]:
     for test in submission.tests:
         if test.is_custom:
             raise TemplateError(
-                "custom_validation_code needs a function to call, but the code is a whole program "
-                "(it reads or prints at the top level, has a __main__ block or defines no function)",
+                "custom_validation_code needs a function to call, but the code is graded as a whole program "
+                "(it reads or prints at the top level, has a __main__ block or defines nothing; "
+                'or the request asked for "program")',
                 test.id,
             )
     files = {toolchain.program_input(i): t.input.encode() for i, t in enumerate(submission.tests)}

@@ -14,8 +14,6 @@ INTERPRETER = "/usr/bin/python3"  # Debian trixie's python3
 FLAGS = ("-I", "-S", "-B")
 HARNESS_DIR = "/opt/coderunner/python/bin"
 SOLUTION_SOURCE = "solution.py"  # also the file name tracebacks give the user's code
-# Image label (set by docker/python/labels) holding the exact interpreter version.
-VERSION_LABEL = "org.coderunner.python_version"
 
 EXIT_RAISED = 1  # the user's code raised (traceback on stderr)
 EXIT_MEMORY = 90  # RecursionError or MemoryError

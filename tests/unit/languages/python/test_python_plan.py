@@ -6,10 +6,10 @@ import marshal
 
 import pytest
 
-from coderunner.domain.submission import Submission, TestCase
+from coderunner.domain.submission import Mode, Submission, TestCase
 from coderunner.errors import TemplateError
 from coderunner.languages.python import PYTHON
-from coderunner.languages.python.plan import Mode, Plan
+from coderunner.languages.python.plan import Plan
 
 
 def generate(code: str, tests: list[TestCase], function_name: str | None = None) -> tuple[dict[str, bytes], Plan]:
