@@ -163,3 +163,13 @@ async def test_the_runtime_version_is_reported(grade: GradeFn) -> None:
     result = await grade("def add(a, b):\n    return a + b\n", ADD_TESTS)
 
     assert result.compiler_version.startswith("Python 3.13.")
+
+
+async def test_an_explicit_function_mode_never_runs_the_main_block(sandbox: DockerSandbox, python_image: str) -> None:
+    code = "def add(a, b):\n    return a + b\n\nif __name__ == '__main__':\n    raise SystemExit(input())\n"
+    submission = Submission.create(language="python", code=code, tests=ADD_TESTS, mode="function")
+    program = PYTHON.generate(submission)
+
+    result = PYTHON.grade(submission, program, await sandbox.execute(program.job))
+
+    assert (Verdict.ACCEPTED, "function") == (result.verdict, result.details["mode"])

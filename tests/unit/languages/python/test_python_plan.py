@@ -12,8 +12,10 @@ from coderunner.languages.python import PYTHON
 from coderunner.languages.python.plan import Plan
 
 
-def generate(code: str, tests: list[TestCase], function_name: str | None = None) -> tuple[dict[str, bytes], Plan]:
-    submission = Submission.create(language="python", code=code, tests=tests, function_name=function_name)
+def generate(
+    code: str, tests: list[TestCase], function_name: str | None = None, mode: str | None = None
+) -> tuple[dict[str, bytes], Plan]:
+    submission = Submission.create(language="python", code=code, tests=tests, function_name=function_name, mode=mode)
     program = PYTHON.generate(submission)
     assert isinstance(program.context, Plan)
     return dict(program.job.files), program.context
@@ -74,3 +76,23 @@ def test_code_the_host_cannot_parse_only_runs_the_build_step() -> None:
     job = PYTHON.generate(submission).job
 
     assert (1, 0) == (len(job.compile), len(job.run))
+
+
+def test_an_explicit_function_mode_tests_the_function_of_a_script() -> None:
+    code = "def add(a, b):\n    return a + b\n\nif __name__ == '__main__':\n    print(add(1, 2))\n"
+
+    _, inferred = generate(code, [TestCase("t", "1, 2", "3")])
+    _, explicit = generate(code, [TestCase("t", "1, 2", "3")], mode="function")
+
+    assert (Mode.PROGRAM, Mode.FUNCTION, "add") == (inferred.mode, explicit.mode, explicit.target)
+
+
+def test_an_explicit_program_mode_runs_code_that_only_defines() -> None:
+    _, plan = generate("def add(a, b):\n    return a + b\n", [TestCase("t", "", "")], mode="program")
+
+    assert Mode.PROGRAM == plan.mode
+
+
+def test_an_explicit_function_mode_needs_a_function() -> None:
+    with pytest.raises(TemplateError, match="no function takes"):
+        generate("print(1)\n", [TestCase("t", "1", "1")], mode="function")
