@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from coderunner.entrypoints.cli.render import labelled
 from coderunner.errors import CoderunnerError
 from coderunner.settings import Settings, load_settings
 
@@ -29,7 +30,7 @@ def _settings(**overrides: object) -> Settings:
     try:
         settings = load_settings(**overrides)
     except ValueError as exc:
-        errors.print(f"[red]invalid configuration:[/red] {exc}")
+        errors.print(labelled("invalid configuration", exc, "red"))
         raise typer.Exit(EXIT_ERROR) from exc
     configure_logging(settings.log_format, settings.log_level)
     return settings
@@ -49,7 +50,7 @@ def serve(
     try:
         asyncio.run(run_server(settings))
     except CoderunnerError as exc:
-        errors.print(f"[red]cannot serve:[/red] {exc}")
+        errors.print(labelled("cannot serve", exc, "red"))
         raise typer.Exit(EXIT_ERROR) from exc
 
 
@@ -73,7 +74,7 @@ def run(
     try:
         execution = asyncio.run(evaluate_file(settings, solution, tests, language, function_name))
     except (CoderunnerError, ValueError) as exc:
-        errors.print(f"[red]error:[/red] {exc}")
+        errors.print(labelled("error", exc, "red"))
         raise typer.Exit(EXIT_ERROR) from exc
     if as_json:
         console.print_json(json.dumps(execution_json(execution)))
@@ -101,7 +102,7 @@ def images_build() -> None:
             action = "up to date" if before.current else "built"
             console.print(f"{language.image}: {action} ({image.short_id})")
     except CoderunnerError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
+        errors.print(labelled("error", exc, "red"))
         raise typer.Exit(EXIT_ERROR) from exc
 
 
