@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import os
 import socket
+from dataclasses import fields
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from coderunner.domain.submission import InputPolicy, Limits
+from coderunner.errors import InvalidSubmission
 from coderunner.sandbox.hardening import SandboxPolicy
 
 # The domain's own defaults, so that each default is written down once.
 _LIMITS, _POLICY, _INPUT = Limits(), SandboxPolicy(), InputPolicy()
+# The largest memory Limits accepts at all; a machine-derived ceiling never goes above it.
+MEMORY_CEILING_MB = 8192
 
 
 class Settings(BaseSettings):
@@ -49,6 +53,15 @@ class Settings(BaseSettings):
     compile_memory_mb: int = _LIMITS.compile_memory_mb
     compile_cpus: float = _LIMITS.compile_cpus
     output_limit_bytes: int = _LIMITS.output_limit_bytes
+    # Ceilings on what one request may ask for (CODERUNNER_MAX_*). Unset: derived from the
+    # machine and never below the default (see max_limits()).
+    max_timeout_s: float | None = None
+    max_memory_mb: int | None = None
+    max_cpus: float | None = None
+    max_compile_timeout_s: float | None = None
+    max_compile_memory_mb: int | None = None
+    max_compile_cpus: float | None = None
+    max_output_limit_bytes: int | None = None
     # Sandbox-wide limits
     pids_limit: int = Field(_POLICY.pids_limit, ge=8, le=4096)
     nofile: int = Field(_POLICY.nofile, ge=16, le=65536)
@@ -81,6 +94,20 @@ class Settings(BaseSettings):
             raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
         return value
 
+    @model_validator(mode="after")
+    def _limits_fit_under_their_ceilings(self) -> Settings:
+        try:
+            defaults, maxima = self.default_limits(), self.max_limits()
+        except InvalidSubmission as exc:
+            raise ValueError(f"{_variable(exc.field, maximum=exc.field.startswith('max_'))}: {exc.problem}") from None
+        for name in (f.name for f in fields(Limits)):
+            if getattr(defaults, name) > getattr(maxima, name):
+                raise ValueError(
+                    f"{_variable(name)} ({getattr(defaults, name):g}) is above "
+                    f"{_variable(name, maximum=True)} ({getattr(maxima, name):g})"
+                )
+        return self
+
     def default_limits(self) -> Limits:
         """The limits a submission gets when it asks for none (raises InvalidSubmission if out of range)."""
         return Limits(
@@ -93,9 +120,37 @@ class Settings(BaseSettings):
             output_limit_bytes=self.output_limit_bytes,
         )
 
+    def max_limits(self) -> Limits:
+        """The most a request may ask for: the CODERUNNER_MAX_* values, or where unset a
+        ceiling from the machine (CPUs: the host's; memory: a quarter of the host's, as
+        several sandboxes run at once; times: twice the seed's 30 s; output: 4 MiB), never
+        below the configured default. Raises InvalidSubmission (field ``max_<name>``) when
+        a value is outside what Limits allows at all."""
+        defaults = self.default_limits()
+        derived = {
+            "timeout_s": 60.0,
+            "memory_mb": min(MEMORY_CEILING_MB, host_memory_mb() // 4),
+            "cpus": float(host_cpus()),
+            "compile_timeout_s": 60.0,
+            "compile_memory_mb": min(MEMORY_CEILING_MB, host_memory_mb() // 4),
+            "compile_cpus": float(host_cpus()),
+            "output_limit_bytes": 4 * 1024 * 1024,
+        }
+        maxima: dict[str, float] = {}
+        for name, machine in derived.items():
+            explicit = getattr(self, f"max_{name}")
+            maxima[name] = explicit if explicit is not None else max(machine, getattr(defaults, name))
+        try:
+            return Limits(**maxima)  # type: ignore[arg-type]
+        except InvalidSubmission as exc:
+            raise InvalidSubmission(exc.field.replace("limits.", "max_"), exc.problem) from None
+
     def input_policy(self) -> InputPolicy:
         return InputPolicy(
-            max_code_bytes=self.max_code_bytes, max_tests=self.max_tests, max_field_bytes=self.max_field_bytes
+            max_code_bytes=self.max_code_bytes,
+            max_tests=self.max_tests,
+            max_field_bytes=self.max_field_bytes,
+            max_limits=self.max_limits(),
         )
 
     def sandbox_policy(self) -> SandboxPolicy:
@@ -108,6 +163,21 @@ class Settings(BaseSettings):
             seccomp_profile=self.seccomp_profile.read_text() if self.seccomp_profile else None,
             runtime=self.runtime,
         )
+
+
+def host_cpus() -> int:
+    """CPUs this process may run on (its affinity, which a container or taskset narrows)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def host_memory_mb() -> int:
+    return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // (1024 * 1024)
+
+
+def _variable(field: str, *, maximum: bool = False) -> str:
+    """``limits.memory_mb`` / ``max_memory_mb`` → the environment variable that sets it."""
+    name = field.removeprefix("limits.").removeprefix("max_")
+    return f"CODERUNNER_{'MAX_' if maximum else ''}{name.upper()}"
 
 
 def load_settings(**overrides: object) -> Settings:
