@@ -20,8 +20,8 @@ MIB_KB = 1024
 # growth may fall short of what was really added by up to about this much.
 SLACK_KB = MIB_KB
 
-# Fills memfd files 1 MiB at a time until something stops it; with HOLD_MIB set, stops
-# there, keeps the files for 300 ms and exits 0.
+# Fills memfd files 1 MiB at a time (a new file every FILE_MIB) until something stops it;
+# with HOLD_MIB >= 0, stops there, keeps the files for 300 ms and exits 0.
 MEMFD = """
     #include <sys/mman.h>
     #include <unistd.h>
@@ -29,24 +29,25 @@ MEMFD = """
     int main() {
         std::vector<char> chunk(1 << 20, 'x');
         int fd = memfd_create("bomb", 0);
-        for (long i = 0; HOLD_MIB < 0 || i < HOLD_MIB; ++i) {
-            if (i % 32 == 31) fd = memfd_create("bomb", 0);  // many files, none past 32 MiB
+        for (long i = 1; HOLD_MIB < 0 || i <= HOLD_MIB; ++i) {
             if (write(fd, chunk.data(), chunk.size()) != (ssize_t)chunk.size()) return 3;
+            if (i % FILE_MIB == 0) fd = memfd_create("bomb", 0);
         }
         usleep(300000);
     }
 """
 
 
-def _memfd(hold_mib: int) -> str:
-    return MEMFD.replace("HOLD_MIB", str(hold_mib))
+def _memfd(hold_mib: int, file_mib: int = 1 << 20) -> str:
+    return MEMFD.replace("HOLD_MIB", str(hold_mib)).replace("FILE_MIB", str(file_mib))
 
 
+@pytest.mark.parametrize("file_mib", [1 << 20, 32], ids=["one-file", "32-mib-files"])
 async def test_a_memfd_bomb_is_a_memory_limit_with_the_limit_as_its_peak(
-    sandbox: DockerSandbox, cpp_job: JobOf
+    sandbox: DockerSandbox, cpp_job: JobOf, file_mib: int
 ) -> None:
-    """It used to be an output_limit (SIGXFSZ at 64 MiB in one file) with a peak of 2 MB."""
-    outcome = (await sandbox.execute(cpp_job(_memfd(-1), run_limits=LIMITS))).run[0]
+    """One file used to be an output_limit (SIGXFSZ at 64 MiB); either way the peak was 2-4 MB."""
+    outcome = (await sandbox.execute(cpp_job(_memfd(-1, file_mib), run_limits=LIMITS))).run[0]
 
     assert (ProcessStatus.MEMORY_LIMIT, "SIGKILL") == (outcome.status, outcome.signal)
     assert outcome.peak_memory_kb >= 100 * MIB_KB, outcome.peak_memory_kb
@@ -54,7 +55,7 @@ async def test_a_memfd_bomb_is_a_memory_limit_with_the_limit_as_its_peak(
 
 async def test_memory_held_in_memfd_files_counts_in_the_peak(sandbox: DockerSandbox, cpp_job: JobOf) -> None:
     """96 MiB in memfd files, under the 128 MB limit: a success whose peak shows them."""
-    outcome = (await sandbox.execute(cpp_job(_memfd(96), run_limits=LIMITS))).run[0]
+    outcome = (await sandbox.execute(cpp_job(_memfd(96, 32), run_limits=LIMITS))).run[0]
 
     assert ProcessStatus.SUCCESS == outcome.status, outcome.stderr
     assert 96 * MIB_KB - SLACK_KB <= outcome.peak_memory_kb < LIMITS.memory_mb * MIB_KB
@@ -65,9 +66,7 @@ async def test_a_single_memory_backed_file_may_grow_past_the_disk_file_size_limi
 ) -> None:
     """RLIMIT_FSIZE (64 MB for the compile phase's disk-like workspace) is a test's memory
     limit: 80 MiB in one memfd file is memory, under 128 MB, so it is allowed."""
-    source = _memfd(80).replace("if (i % 32 == 31)", "if (false)")
-
-    outcome = (await sandbox.execute(cpp_job(source, run_limits=LIMITS))).run[0]
+    outcome = (await sandbox.execute(cpp_job(_memfd(80), run_limits=LIMITS))).run[0]
 
     assert ProcessStatus.SUCCESS == outcome.status, outcome.stderr
     assert outcome.peak_memory_kb >= 80 * MIB_KB - SLACK_KB
