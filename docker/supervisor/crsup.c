@@ -47,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -311,7 +312,19 @@ static void child(const struct step *s, int out_w, int err_w, int rep_w) {
 
 static void open_capture(struct capture *c, int *write_end) {
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) < 0) die("pipe");
+  /* A pipe belongs to its creator's filesystem UID: made as the step's user, so that the
+   * step may reopen its own ends by name (/dev/stdout, /dev/fd/3). */
+  if (step_uid != 0) {
+    setfsgid(step_uid);
+    setfsuid(step_uid);
+    if ((uid_t)setfsuid((uid_t)-1) != step_uid) die("setfsuid");
+  }
+  int made = pipe2(fds, O_CLOEXEC);
+  if (step_uid != 0) {
+    setfsuid(0);
+    setfsgid(0);
+  }
+  if (made < 0) die("pipe");
   c->fd = fds[0];
   *write_end = fds[1];
   c->buf = malloc(output_cap);
