@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from coderunner.domain.submission import InputPolicy, Limits
 from coderunner.errors import InvalidSubmission
 from coderunner.sandbox.hardening import SandboxPolicy
 
 # The domain's own defaults, so that each default is written down once.
-_LIMITS, _POLICY, _INPUT = Limits(), SandboxPolicy(), InputPolicy()
+_POLICY, _INPUT = SandboxPolicy(), InputPolicy()
+_LIMIT_NAMES = frozenset(f.name for f in fields(Limits))
 # The largest memory Limits accepts at all; a machine-derived ceiling never goes above it.
 MEMORY_CEILING_MB = 8192
 
@@ -43,18 +45,25 @@ class Settings(BaseSettings):
     slots: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 1)), ge=1, le=256)
     queue_limit: int = Field(32, ge=0, le=10_000)
     request_wait_s: float = Field(120.0, gt=0, le=3600)
-    # Started, hardened containers kept ready (each serves one submission, then is removed).
+    # Started, hardened containers kept ready per language (each serves one submission, then
+    # is removed). A language named in warm_pool_sizes ("cpp=2,python=1") gets its pool with
+    # the service; any other gets warm_pool_size containers from its first submission on, so
+    # a language never used costs nothing.
     warm_pool_size: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 1)), ge=0, le=64)
-    # Default limits of a submission (the seed's: 256 MB, 0.5 CPU, 30 s), range-checked by Limits.
-    timeout_s: float = _LIMITS.timeout_s
-    memory_mb: int = _LIMITS.memory_mb
-    cpus: float = _LIMITS.cpus
-    compile_timeout_s: float = _LIMITS.compile_timeout_s
-    compile_memory_mb: int = _LIMITS.compile_memory_mb
-    compile_cpus: float = _LIMITS.compile_cpus
-    output_limit_bytes: int = _LIMITS.output_limit_bytes
+    warm_pool_sizes: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
+    # Default limits of a submission: each language declares its own (C++: the seed's 256 MB,
+    # 0.5 CPU, 30 s); a value set here overrides it for every language, and language_limits
+    # ('{"cpp": {"timeout_s": 10}}') for one. Range-checked by Limits.
+    timeout_s: float | None = None
+    memory_mb: int | None = None
+    cpus: float | None = None
+    compile_timeout_s: float | None = None
+    compile_memory_mb: int | None = None
+    compile_cpus: float | None = None
+    output_limit_bytes: int | None = None
+    language_limits: dict[str, dict[str, int | float]] = Field(default_factory=dict)
     # Ceilings on what one request may ask for (CODERUNNER_MAX_*). Unset: derived from the
-    # machine and never below the default (see max_limits()).
+    # machine and never below a default (see max_limits()).
     max_timeout_s: float | None = None
     max_memory_mb: int | None = None
     max_cpus: float | None = None
@@ -94,40 +103,57 @@ class Settings(BaseSettings):
             raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
         return value
 
-    @model_validator(mode="after")
-    def _limits_fit_under_their_ceilings(self) -> Settings:
-        try:
-            defaults, maxima = self.default_limits(), self.max_limits()
-        except InvalidSubmission as exc:
-            raise ValueError(f"{_variable(exc.field, maximum=exc.field.startswith('max_'))}: {exc.problem}") from None
-        for name in (f.name for f in fields(Limits)):
-            if getattr(defaults, name) > getattr(maxima, name):
-                raise ValueError(
-                    f"{_variable(name)} ({getattr(defaults, name):g}) is above "
-                    f"{_variable(name, maximum=True)} ({getattr(maxima, name):g})"
-                )
-        return self
+    @field_validator("warm_pool_sizes", mode="before")
+    @classmethod
+    def _parse_pool_sizes(cls, value: object) -> object:
+        """``"cpp=2,python=1"`` (the environment's spelling) or a mapping."""
+        if not isinstance(value, str):
+            return value
+        sizes: dict[str, str] = {}
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            name, sep, size = item.partition("=")
+            if not sep or not name.strip():
+                raise ValueError(f"{item!r} is not LANGUAGE=SIZE (the whole value: LANGUAGE=SIZE,LANGUAGE=SIZE,...)")
+            sizes[name.strip().lower()] = size.strip()
+        return sizes
 
-    def default_limits(self) -> Limits:
-        """The limits a submission gets when it asks for none (raises InvalidSubmission if out of range)."""
-        return Limits(
-            timeout_s=self.timeout_s,
-            memory_mb=self.memory_mb,
-            cpus=self.cpus,
-            compile_timeout_s=self.compile_timeout_s,
-            compile_memory_mb=self.compile_memory_mb,
-            compile_cpus=self.compile_cpus,
-            output_limit_bytes=self.output_limit_bytes,
-        )
+    @field_validator("warm_pool_sizes")
+    @classmethod
+    def _pool_sizes_in_range(cls, value: dict[str, int]) -> dict[str, int]:
+        for name, size in value.items():
+            if not 0 <= size <= 64:
+                raise ValueError(f"{name}={size}: a pool size must be between 0 and 64")
+        return value
+
+    @field_validator("language_limits")
+    @classmethod
+    def _known_limit_names(cls, value: dict[str, dict[str, int | float]]) -> dict[str, dict[str, int | float]]:
+        for language, limits in value.items():
+            unknown = sorted(set(limits) - _LIMIT_NAMES)
+            if unknown:
+                raise ValueError(f"{language}: unknown limits {unknown}; known: {sorted(_LIMIT_NAMES)}")
+        return {language.lower(): limits for language, limits in value.items()}
+
+    @model_validator(mode="after")
+    def _ceilings_in_range(self) -> Settings:
+        # Whether the defaults fit under them is checked at start-up, where the languages'
+        # own defaults are known (bootstrap.check_language_settings).
+        for name in sorted(_LIMIT_NAMES):
+            ceiling = getattr(self, f"max_{name}")
+            if ceiling is not None:
+                try:
+                    replace(Limits(), **{name: ceiling})
+                except InvalidSubmission as exc:
+                    raise ValueError(f"CODERUNNER_MAX_{name.upper()}: {exc.problem}") from None
+        return self
 
     def max_limits(self) -> Limits:
         """The most a request may ask for: the CODERUNNER_MAX_* values, or where unset a
         ceiling from the machine (CPUs: the host's; memory: a quarter of the host's, as
         several sandboxes run at once; times: twice the seed's 30 s; output: 4 MiB), never
-        below the configured default. Raises InvalidSubmission (field ``max_<name>``) when
-        a value is outside what Limits allows at all."""
-        defaults = self.default_limits()
-        derived = {
+        below a configured default nor the domain's. Raises InvalidSubmission (field
+        ``CODERUNNER_MAX_<NAME>``) when a value is outside what Limits allows at all."""
+        machine = {
             "timeout_s": 60.0,
             "memory_mb": min(MEMORY_CEILING_MB, host_memory_mb() // 4),
             "cpus": float(host_cpus()),
@@ -137,13 +163,42 @@ class Settings(BaseSettings):
             "output_limit_bytes": 4 * 1024 * 1024,
         }
         maxima: dict[str, float] = {}
-        for name, machine in derived.items():
+        for name, derived in machine.items():
             explicit = getattr(self, f"max_{name}")
-            maxima[name] = explicit if explicit is not None else max(machine, getattr(defaults, name))
+            configured = [getattr(self, name) or 0, *(limits.get(name, 0) for limits in self.language_limits.values())]
+            maxima[name] = explicit if explicit is not None else max(derived, getattr(Limits(), name), *configured)
         try:
             return Limits(**maxima)  # type: ignore[arg-type]
         except InvalidSubmission as exc:
-            raise InvalidSubmission(exc.field.replace("limits.", "max_"), exc.problem) from None
+            variable = f"CODERUNNER_MAX_{exc.field.removeprefix('limits.').upper()}"
+            raise InvalidSubmission(variable, exc.problem) from None
+
+    def check_defaults_fit(self, language: str, defaults: Limits) -> None:
+        """Raises InvalidSubmission naming the CODERUNNER_MAX_* variable that ``language``'s
+        default limits exceed (called at start-up for every language)."""
+        maxima = self.max_limits()
+        for name in sorted(_LIMIT_NAMES):
+            value, ceiling = getattr(defaults, name), getattr(maxima, name)
+            if value > ceiling:
+                raise InvalidSubmission(
+                    f"CODERUNNER_MAX_{name.upper()}", f"is {ceiling:g}, below {language}'s default {name} {value:g}"
+                )
+
+    def default_limits(self, language: str, declared: Limits) -> Limits:
+        """The limits a ``language`` submission gets when it asks for none: the plug-in's
+        ``declared`` ones, overridden by the settings for every language, then by those for
+        this one (raises InvalidSubmission if one is out of range)."""
+        everywhere = {name: getattr(self, name) for name in _LIMIT_NAMES if getattr(self, name) is not None}
+        here = self.language_limits.get(language, {})
+        return replace(declared, **(everywhere | here))
+
+    def pool_size(self, language: str) -> int:
+        """How many warm containers ``language`` keeps ready."""
+        return self.warm_pool_sizes.get(language, self.warm_pool_size)
+
+    def pool_at_start(self, language: str) -> bool:
+        """Whether ``language``'s pool fills with the service (named in warm_pool_sizes), not at first use."""
+        return language in self.warm_pool_sizes
 
     def input_policy(self) -> InputPolicy:
         return InputPolicy(
@@ -172,12 +227,6 @@ def host_cpus() -> int:
 
 def host_memory_mb() -> int:
     return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // (1024 * 1024)
-
-
-def _variable(field: str, *, maximum: bool = False) -> str:
-    """``limits.memory_mb`` / ``max_memory_mb`` → the environment variable that sets it."""
-    name = field.removeprefix("limits.").removeprefix("max_")
-    return f"CODERUNNER_{'MAX_' if maximum else ''}{name.upper()}"
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -5,24 +5,28 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from coderunner.bootstrap import Services
 from coderunner.entrypoints.rest.schemas import LimitsOut
-from coderunner.settings import Settings
+from coderunner.languages.registry import available_languages, get_language
 
 router = APIRouter()
 
 
 class ServiceLimitsOut(BaseModel):
-    """The service's per-submission limits (CODERUNNER_* and CODERUNNER_MAX_* settings)."""
+    """The service's per-submission limits (CODERUNNER_*, CODERUNNER_LANGUAGE_LIMITS and
+    CODERUNNER_MAX_* settings)."""
 
-    defaults: LimitsOut = Field(description="What an omitted limit is.")
-    maxima: LimitsOut = Field(description="The most a request may ask for; more is refused with 422.")
+    defaults: dict[str, LimitsOut] = Field(description="By language: what an omitted limit is.")
+    maxima: LimitsOut = Field(description="The most a request may ask for, in any language; more is refused (422).")
 
 
 @router.get("/v1/limits", response_model=ServiceLimitsOut, tags=["service"])
 async def limits(request: Request) -> ServiceLimitsOut:
     """Default and maximum resource limits of a submission (seconds, MB, CPUs, bytes)."""
-    settings: Settings = request.app.state.services.settings
+    services: Services = request.app.state.services
     return ServiceLimitsOut(
-        defaults=LimitsOut.from_domain(settings.default_limits()),
-        maxima=LimitsOut.from_domain(settings.max_limits()),
+        defaults={
+            name: LimitsOut.from_domain(services.default_limits(get_language(name))) for name in available_languages()
+        },
+        maxima=LimitsOut.from_domain(services.settings.max_limits()),
     )
