@@ -65,10 +65,15 @@ def run(
     mode: Annotated[
         str | None, typer.Option(help="function or program (default: the language infers it from the code).")
     ] = None,
+    timeout_s: Annotated[float | None, typer.Option(help="Wall budget of all tests together, seconds.")] = None,
+    memory_mb: Annotated[int | None, typer.Option(help="Memory of the tests, MB.")] = None,
+    cpus: Annotated[float | None, typer.Option(help="CPU share of the tests.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON.")] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Grade SOLUTION against TESTS through the same pipeline as the service.
+
+    A limit not given is the language's default; one above CODERUNNER_MAX_* is refused.
 
     Exit code: 0 all tests passed, 1 some failed, 2 error.
     """
@@ -77,7 +82,9 @@ def run(
 
     settings = _settings(database_url=database_url)
     try:
-        execution = asyncio.run(evaluate_file(settings, solution, tests, language, function_name, mode))
+        asked = {"timeout_s": timeout_s, "memory_mb": memory_mb, "cpus": cpus}
+        limits = {name: value for name, value in asked.items() if value is not None}
+        execution = asyncio.run(evaluate_file(settings, solution, tests, language, function_name, mode, limits))
     except (CoderunnerError, ValueError) as exc:
         errors.print(labelled("error", exc, "red"))
         raise typer.Exit(EXIT_ERROR) from exc
