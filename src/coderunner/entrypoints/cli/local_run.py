@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from coderunner.bootstrap import build_services
 from coderunner.domain.execution import Execution, RequestInfo
@@ -55,7 +56,7 @@ async def evaluate_file(
     language_name: str | None,
     function_name: str | None,
     mode: str | None = None,
-    limits: Mapping[str, float] | None = None,
+    limits: Mapping[str, Any] | None = None,  # Limits checks each value's type and range
 ) -> Execution:
     """Grades ``solution``; its language is ``language_name`` or, when None, told by its
     extension. ``limits`` (by Limits field name) replace the language's defaults."""
