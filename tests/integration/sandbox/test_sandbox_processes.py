@@ -117,8 +117,8 @@ async def test_a_program_that_tries_to_stop_its_supervisor_is_timed_out_by_the_s
 
     elapsed = time.monotonic() - started
     outcome = stopped.run[0]
+    # Reported by crsup, which killed it (a supervisor lost at the outside deadline leaves no signal).
     assert (ProcessStatus.TIMEOUT, "SIGKILL") == (outcome.status, outcome.signal)
-    assert SHORT.wall_s * 1000 <= outcome.wall_ms  # measured and reported by crsup
     assert elapsed < SHORT.wall_s + OUTSIDE_GRACE_S + 3
     assert (ProcessStatus.SUCCESS, b"hello\n") == (status, stdout)
     assert [] == containers()
