@@ -45,7 +45,7 @@ def engine_error(exc: BaseException, action: str) -> InfrastructureError | None:
         return SandboxFailure(f"could not {action}: the sandbox container is gone ({_explain(exc)})")
     if isinstance(exc, docker.errors.APIError):
         return SandboxFailure(f"could not {action}: the engine refused ({_explain(exc)})")
-    if isinstance(exc, docker.errors.DockerException | UNREACHABLE):
+    if isinstance(exc, (docker.errors.DockerException, *UNREACHABLE)):
         return SandboxUnavailable(f"could not {action}: the Docker engine is unreachable ({_explain(exc)})")
     return None
 

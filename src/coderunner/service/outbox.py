@@ -151,4 +151,3 @@ class Outbox:
         if written:
             log.info("outbox.written", count=written, left=len(self._kept))
         return not self._kept
-
