@@ -62,7 +62,7 @@ log = structlog.get_logger("coderunner.sandbox")
 class _Handle:
     """What a cancelled caller needs to tear the sandbox down from another thread.
 
-    ``name`` is set (under ``lock``) before the container is created: a create cut off by
+    ``name`` (or the id of a warm one) is set under ``lock`` before the container is created: a create cut off by
     the engine may still have made it, and it is removed by that name.
     """
 
@@ -135,7 +135,7 @@ class DockerSandbox:
         self._reaper.close(REAPER_CLOSE_S)
 
     def _discard(self, warm: WarmContainer) -> None:
-        self._remove(_Handle(name=warm.container.name, container=warm.container, users=warm.users))
+        self._remove(_Handle(name=str(warm.container.id), container=warm.container, users=warm.users))
 
     def _engine_lost(self, exc: SandboxUnavailable) -> None:
         """The engine did not answer: whether the warm containers still run is unknown, so
@@ -178,6 +178,17 @@ class DockerSandbox:
             return self._image_cache[name]
 
     def _execute(self, job: SandboxJob, handle: _Handle) -> SandboxRun:
+        try:
+            with map_docker_errors("run the sandbox job"):
+                return self._run_job(job, handle)
+        except InfrastructureError as exc:
+            if handle.cancelled.is_set():
+                raise SandboxFailure("the sandbox was removed because its caller went away") from exc
+            if isinstance(exc, SandboxUnavailable):
+                self._engine_lost(exc)
+            raise
+
+    def _run_job(self, job: SandboxJob, handle: _Handle) -> SandboxRun:
         check_job(job)
         image_id, labels = self.image_for(job.image)
         warm = self._pool.take() if self._pool is not None else None
@@ -187,51 +198,32 @@ class DockerSandbox:
         users = warm.users if warm is not None else self._uids.acquire()
         handle.users = users
         try:
-            with map_docker_errors("run the sandbox job"):
-                return self._run_job(job, handle, warm, users, (image_id, labels))
-        except InfrastructureError as exc:
-            if handle.cancelled.is_set():
-                raise SandboxFailure("the sandbox was removed because its caller went away") from exc
-            if isinstance(exc, SandboxUnavailable):
-                self._engine_lost(exc)
-            raise
+            with handle.lock:
+                name = handle.name = str(warm.container.id) if warm is not None else _new_name(self._instance)
+                handle.container = (
+                    warm.container if warm is not None else self._create(job.compile_limits, image_id, users, name)
+                )
+            if handle.cancelled.is_set():  # cancelled while we were creating it
+                raise SandboxFailure("the sandbox was cancelled")
+            if warm is None:
+                # Started only once the handle holds it: a failed start still gets it removed.
+                handle.container.start()
+            elif job.compile_limits != self._pool_limits:
+                handle.container.update(**resource_kwargs(job.compile_limits))
+            compile_outcomes = self._compile_phase(handle.container, job, users)
+            not_run = tuple(ProcessOutcome(ProcessStatus.NOT_RUN) for _ in job.run)
+            if not (all(o.status is ProcessStatus.SUCCESS for o in compile_outcomes) and job.run):
+                run_outcomes = not_run
+            elif self._limit_to_run_phase(handle.container, job):
+                run_outcomes = self._run_phase(handle.container, job, users)
+            else:
+                run_outcomes = (ProcessOutcome(ProcessStatus.MEMORY_LIMIT), *not_run[1:])
+            return SandboxRun(compile=compile_outcomes, run=run_outcomes, image_id=image_id, image_labels=labels)
         finally:
             # Frees the UIDs once the container is gone (the reaper does, when the engine is away).
             self._remove(handle)
             if handle.name is None:  # nothing was created: the UIDs were never used
                 self._uids.release(users)
-
-    def _run_job(
-        self,
-        job: SandboxJob,
-        handle: _Handle,
-        warm: WarmContainer | None,
-        users: SandboxUsers,
-        image: tuple[str, dict[str, str]],
-    ) -> SandboxRun:
-        image_id, labels = image
-        with handle.lock:
-            if warm is not None:
-                handle.name, handle.container = warm.container.name, warm.container
-            else:
-                handle.name = _new_name(self._instance)
-                handle.container = self._create(job.compile_limits, image_id, users, handle.name)
-        if handle.cancelled.is_set():  # cancelled while we were creating it
-            raise SandboxFailure("the sandbox was cancelled")
-        if warm is None:
-            # Started only once the handle holds it: a failed start still gets it removed.
-            handle.container.start()
-        elif job.compile_limits != self._pool_limits:
-            handle.container.update(**resource_kwargs(job.compile_limits))
-        compile_outcomes = self._compile_phase(handle.container, job, users)
-        not_run = tuple(ProcessOutcome(ProcessStatus.NOT_RUN) for _ in job.run)
-        if not (all(o.status is ProcessStatus.SUCCESS for o in compile_outcomes) and job.run):
-            run_outcomes = not_run
-        elif self._limit_to_run_phase(handle.container, job):
-            run_outcomes = self._run_phase(handle.container, job, users)
-        else:
-            run_outcomes = (ProcessOutcome(ProcessStatus.MEMORY_LIMIT), *not_run[1:])
-        return SandboxRun(compile=compile_outcomes, run=run_outcomes, image_id=image_id, image_labels=labels)
 
     @staticmethod
     def _limit_to_run_phase(container: Container, job: SandboxJob) -> bool:
@@ -350,8 +342,12 @@ class DockerSandbox:
                 self._remove_by_name(handle.name)
             except InfrastructureError as exc:
                 log.warning("sandbox.removal_deferred", container=handle.name, error=str(exc))
-                self._reaper.add(handle.name, then)
-                return
+                if handle.container is not None:
+                    # It may still run a submission's processes: its UIDs wait until it is gone.
+                    self._reaper.add(handle.name, then)
+                    return
+                # A create cut off: if the container exists, it was never started, so nothing runs as its UIDs.
+                self._reaper.add(handle.name)
         if then is not None:
             then()
 
