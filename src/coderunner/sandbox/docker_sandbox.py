@@ -62,8 +62,8 @@ log = structlog.get_logger("coderunner.sandbox")
 class _Handle:
     """What a cancelled caller needs to tear the sandbox down from another thread.
 
-    ``name`` (or the id of a warm one) is set under ``lock`` before the container is created: a create cut off by
-    the engine may still have made it, and it is removed by that name.
+    ``name`` (the id, for a warm one) is set under ``lock`` before the container is
+    created: a create cut off by the engine may still have made it; it is removed by name.
     """
 
     name: str | None = None
