@@ -50,6 +50,11 @@ def engine_error(exc: BaseException, action: str) -> InfrastructureError | None:
     return None
 
 
+def from_engine(exc: InfrastructureError) -> bool:
+    """Whether ``exc`` was mapped from an engine error (not raised by our own checks)."""
+    return isinstance(exc.__cause__, (docker.errors.DockerException, *UNREACHABLE))
+
+
 @contextmanager
 def map_docker_errors(action: str) -> Iterator[None]:
     """Raise the infrastructure error (caused by the original) for any engine error inside the block.

@@ -27,7 +27,7 @@ from coderunner.domain.outcome import ProcessOutcome, ProcessStatus
 from coderunner.domain.sandbox_job import WORKSPACE, SandboxJob, SandboxRun, Step, StepLimits
 from coderunner.errors import InfrastructureError, SandboxFailure, SandboxUnavailable
 from coderunner.sandbox.archive import workspace_tar
-from coderunner.sandbox.docker_errors import map_docker_errors
+from coderunner.sandbox.docker_errors import from_engine, map_docker_errors
 from coderunner.sandbox.exec_stream import ExecResult, run_exec
 from coderunner.sandbox.hardening import (
     LABEL_INSTANCE,
@@ -137,9 +137,10 @@ class DockerSandbox:
     def _discard(self, warm: WarmContainer) -> None:
         self._remove(_Handle(name=str(warm.container.id), container=warm.container, users=warm.users))
 
-    def _engine_lost(self, exc: SandboxUnavailable) -> None:
-        """The engine did not answer: whether the warm containers still run is unknown, so
-        none of them serves a submission; they go (via the reaper) and the pool refills."""
+    def _engine_lost(self, exc: InfrastructureError) -> None:
+        """The engine failed or did not answer (it may have restarted, killing every
+        container): whether the warm containers still run is unknown, so none of them
+        serves a submission; they go (via the reaper when needed) and the pool refills."""
         if self._pool is not None and self._pool.ready:
             log.warning("pool.discarded", reason=str(exc), containers=self._pool.ready)
             self._pool.discard_all()
@@ -184,7 +185,7 @@ class DockerSandbox:
         except InfrastructureError as exc:
             if handle.cancelled.is_set():
                 raise SandboxFailure("the sandbox was removed because its caller went away") from exc
-            if isinstance(exc, SandboxUnavailable):
+            if isinstance(exc, SandboxUnavailable) or from_engine(exc):
                 self._engine_lost(exc)
             raise
 

@@ -12,7 +12,7 @@ import requests
 import urllib3.exceptions
 
 from coderunner.errors import InfrastructureError, InvalidSubmission, SandboxFailure, SandboxUnavailable
-from coderunner.sandbox.docker_errors import map_docker_errors
+from coderunner.sandbox.docker_errors import from_engine, map_docker_errors
 
 
 def _response(status: int) -> requests.Response:
@@ -106,3 +106,10 @@ def test_our_own_errors_and_our_bugs_pass_unchanged() -> None:
     assert ours is caught.value
     with pytest.raises(KeyError), map_docker_errors("run the sandbox job"):
         raise KeyError("a bug of ours is not an engine error")
+
+
+def test_an_error_mapped_from_the_engine_is_told_from_one_of_our_checks() -> None:
+    with pytest.raises(SandboxFailure) as caught, map_docker_errors("exec"):
+        raise docker.errors.APIError("conflict", _response(409), "is not running")
+    assert from_engine(caught.value)
+    assert not from_engine(SandboxFailure("the supervisor sent more than 1 step can produce"))
