@@ -14,7 +14,7 @@ from coderunner.domain.execution import Execution, ExecutionStatus, ProgramInfo,
 from coderunner.domain.outcome import Grade, Verdict
 from coderunner.domain.submission import Submission
 from coderunner.errors import StoreError, TemplateError
-from coderunner.languages.plugin import Language
+from coderunner.languages.plugin import Language, check_mode
 from coderunner.service.outbox import FinalState, Outbox
 from coderunner.service.ports import ExecutionStore, Sandbox
 
@@ -53,8 +53,8 @@ class Pipeline:
         self._outbox = Outbox(store)
 
     async def record(self, submission: Submission, request: RequestInfo) -> Execution:
-        """Stores ``submission`` as pending (its language must exist: InvalidSubmission otherwise)."""
-        self._languages(submission.language)
+        """Stores ``submission`` as pending (its language must exist and have its mode: InvalidSubmission otherwise)."""
+        check_mode(self._languages(submission.language), submission)
         request = RequestInfo(request.client_address, request.user_agent, self._instance)
         execution_id = str(uuid.uuid4())
         try:

@@ -37,7 +37,7 @@ async def test_dead_warm_containers_are_discarded_and_the_next_submission_passes
 ) -> None:
     sandbox.start_pool("coderunner-cpp", POOL, POOL_LIMITS)
     try:
-        wait_for(lambda: sandbox._pool is not None and sandbox._pool.ready == POOL)
+        wait_for(lambda: sandbox.warm_ready("coderunner-cpp") == POOL)
         # Given every warm container killed without the service knowing
         for container in containers():
             docker_client.api.kill(container.id)

@@ -84,7 +84,9 @@ def languages(name: str) -> Language:
 
 @pytest.fixture
 def submission() -> Submission:
-    return Submission.create(code="int f() { return 1; }", tests=[TestCase("t1", "", "1")], student_id="s")
+    return Submission.create(
+        code="int f() { return 1; }", tests=[TestCase("t1", "", "1")], student_id="s", language="cpp"
+    )
 
 
 @pytest.fixture
