@@ -48,7 +48,7 @@ def server(tmp_path: Path, proxy: EngineProxy) -> RunningServer:
         f"sqlite:///{tmp_path / 'coderunner.db'}",
         docker_host=proxy.docker_host,
         slots=SLOTS,
-        warm_pool_size=POOL,
+        warm_pool_sizes=f"cpp={POOL}",  # filled with the service, not at the first submission
     ).start()
 
 
@@ -60,7 +60,8 @@ def test_an_engine_outage_is_503_and_leaves_nothing_once_the_engine_is_back(
         with httpx.Client(base_url=server.http_url, timeout=120) as http:
             pending = [waiting.submit(http.post, "/v1/executions", json=sleeper(student)) for _ in range(SLOTS)]
             wait_until(lambda: _count(server, student, "running") == SLOTS or None, 60, "both to run")
-            wait_until(lambda: len(server.containers()) >= SLOTS or None, 60, "their sandboxes")
+            # (both in their sandboxes, and the pool refilled behind them)
+            wait_until(lambda: len(server.containers()) >= SLOTS + POOL or None, 60, "their sandboxes")
             # When the engine becomes unreachable
             proxy.cut()
             # Then the running evaluations are answered 503, and so is a new request
@@ -92,10 +93,13 @@ def test_an_engine_outage_is_503_and_leaves_nothing_once_the_engine_is_back(
 def test_a_graceful_stop_while_the_engine_is_away_leaves_nothing_for_the_next_start(
     server: RunningServer, proxy: EngineProxy, student: str
 ) -> None:
+    wait_until(lambda: len(server.containers()) >= POOL or None, 60, "the warm pool")
     with httpx.Client(base_url=server.http_url, timeout=120) as http:
         accepted = http.post("/v1/executions", params={"wait": "false"}, json=sleeper(student))
         assert 202 == accepted.status_code, accepted.text
         wait_until(lambda: _count(server, student, "running") or None, 60, "it to run")
+    # (in the warm container it took, with the pool refilled behind it)
+    wait_until(lambda: len(server.containers()) >= 1 + POOL or None, 60, "its sandbox")
     proxy.cut()
     server.stop()
     assert server.containers()  # the engine could not be asked to remove them
