@@ -95,3 +95,9 @@ def assert_settled(server: RunningServer, *student_ids: str, containers_left: in
         answer = http.post("/v1/executions", json=body(student_ids[0]))
     assert 200 == answer.status_code, answer.text
     assert "accepted" == answer.json()["verdict"]
+
+
+def stop_if_running(server: RunningServer) -> None:
+    """Fixture teardown: a test that failed half-way must not leave its server running."""
+    if server.process is not None and server.process.poll() is None:
+        server.kill()

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from private_postgres import PrivatePostgres, postgres_bin
 from running_server import RunningServer, wait_until
-from settled import assert_settled, body, final, records
+from settled import assert_settled, body, final, records, stop_if_running
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(360)]
 
@@ -45,8 +45,10 @@ def postgres() -> Iterator[PrivatePostgres]:
 
 
 @pytest.fixture
-def server(tmp_path: Path, postgres: PrivatePostgres, docker_client: object) -> RunningServer:
-    return RunningServer(tmp_path / "server", postgres.url, slots=SLOTS, queue_limit=LOAD).start()
+def server(tmp_path: Path, postgres: PrivatePostgres, docker_client: object) -> Iterator[RunningServer]:
+    running = RunningServer(tmp_path / "server", postgres.url, slots=SLOTS, queue_limit=LOAD).start()
+    yield running
+    stop_if_running(running)
 
 
 def test_after_a_database_outage_every_record_ends_without_a_restart(

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from engine_proxy import EngineProxy, engine_socket
 from running_server import RunningServer, wait_until
-from settled import assert_settled, body, final, records, sleeper
+from settled import assert_settled, body, final, records, sleeper, stop_if_running
 
 from coderunner.entrypoints.grpc._generated import code_runner_pb2 as pb
 from coderunner.entrypoints.grpc._generated import code_runner_pb2_grpc as pb_grpc
@@ -42,14 +42,16 @@ def proxy(docker_client: object) -> Iterator[EngineProxy]:
 
 
 @pytest.fixture
-def server(tmp_path: Path, proxy: EngineProxy) -> RunningServer:
-    return RunningServer(
+def server(tmp_path: Path, proxy: EngineProxy) -> Iterator[RunningServer]:
+    running = RunningServer(
         tmp_path / "server",
         f"sqlite:///{tmp_path / 'coderunner.db'}",
         docker_host=proxy.docker_host,
         slots=SLOTS,
         warm_pool_sizes=f"cpp={POOL}",  # filled with the service, not at the first submission
     ).start()
+    yield running
+    stop_if_running(running)
 
 
 def test_an_engine_outage_is_503_and_leaves_nothing_once_the_engine_is_back(

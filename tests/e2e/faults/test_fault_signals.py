@@ -3,12 +3,13 @@ load leaves both behind, and the restart fails those records and removes those c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from running_server import RunningServer, wait_until
-from settled import assert_settled, final, sleeper
+from settled import assert_settled, final, sleeper, stop_if_running
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -25,8 +26,10 @@ def load(server: RunningServer, student: str) -> list[str]:
 
 
 @pytest.fixture
-def server(tmp_path: Path, docker_client: object) -> RunningServer:
-    return RunningServer(tmp_path / "server", f"sqlite:///{tmp_path / 'coderunner.db'}", slots=SLOTS).start()
+def server(tmp_path: Path, docker_client: object) -> Iterator[RunningServer]:
+    running = RunningServer(tmp_path / "server", f"sqlite:///{tmp_path / 'coderunner.db'}", slots=SLOTS).start()
+    yield running
+    stop_if_running(running)
 
 
 def test_sigterm_under_load_cancels_everything_and_leaves_nothing(server: RunningServer, student: str) -> None:
