@@ -66,6 +66,8 @@ class Outbox:
         self._max_delay_s = max_delay_s
         # Insertion-ordered: the oldest goes first when full. A newer state for the same id replaces the older.
         self._kept: dict[str, FinalState] = {}
+        # Ids whose record may not even exist (its create failed): the first to go when full.
+        self._doubtful: set[str] = set()
         self._writer: asyncio.Task[None] | None = None
 
     @property
@@ -84,15 +86,22 @@ class Outbox:
             self.put(execution_id, state, reason=str(exc))
             raise
 
-    def put(self, execution_id: str, state: FinalState, *, reason: str = "") -> None:
-        """Keeps ``state`` for the background writer, which writes it as soon as the store answers."""
+    def put(self, execution_id: str, state: FinalState, *, reason: str = "", doubtful: bool = False) -> None:
+        """Keeps ``state`` for the background writer, which writes it as soon as the store answers.
+
+        ``doubtful``: the record may not exist (its create failed); such states are dropped
+        first when the outbox is full, so that a flood of refused requests never pushes out
+        a grade.
+        """
         self._kept.pop(execution_id, None)
         self._kept[execution_id] = state
+        if doubtful:
+            self._doubtful.add(execution_id)
         if reason:
             log.warning("outbox.kept", execution_id=execution_id, status=state.status.value, reason=reason)
         while len(self._kept) > self._capacity:
-            dropped = next(iter(self._kept))
-            del self._kept[dropped]
+            dropped = next((i for i in self._kept if i in self._doubtful), None) or next(iter(self._kept))
+            self._forget(dropped)
             log.error("outbox.dropped", execution_id=dropped, capacity=self._capacity)
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_until_empty(), name="coderunner-outbox")
@@ -110,6 +119,10 @@ class Outbox:
         if left:
             log.error("outbox.unwritten_at_close", executions=left, hint="the next start's recovery fails them")
         return left
+
+    def _forget(self, execution_id: str) -> None:
+        del self._kept[execution_id]
+        self._doubtful.discard(execution_id)
 
     async def _finish(self, execution_id: str, state: FinalState) -> None:
         await self._store.finish(
@@ -146,7 +159,7 @@ class Outbox:
                 # A state the store will never take (a bug): retrying forever would hold it for nothing.
                 log.exception("outbox.refused", execution_id=execution_id)
             if self._kept.get(execution_id) is state:
-                del self._kept[execution_id]
+                self._forget(execution_id)
                 written += 1
         if written:
             log.info("outbox.written", count=written, left=len(self._kept))

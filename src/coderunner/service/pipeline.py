@@ -62,7 +62,8 @@ class Pipeline:
         except StoreError as exc:
             # The insert may have committed just before the connection dropped: should the
             # record exist, it must not stay pending. (Without one, the outbox drops this.)
-            self._outbox.put(execution_id, self._failed(f"the database failed while recording it: {exc}"))
+            failed = self._failed(f"the database failed while recording it: {exc}")
+            self._outbox.put(execution_id, failed, doubtful=True)
             raise
 
     async def run(self, execution: Execution) -> Execution:

@@ -77,3 +77,13 @@ async def test_a_state_for_a_record_that_was_never_created_is_dropped(store: Any
     outbox = Outbox(store)
     outbox.put("never-created", FinalState(ExecutionStatus.FAILED, NOW))
     assert [] == await outbox.close(timeout_s=5)
+
+
+async def test_states_of_records_that_may_not_exist_are_dropped_before_any_grade(store: Any) -> None:
+    outbox = Outbox(store, capacity=2)
+    store.down = True
+    outbox.put("graded", FinalState(ExecutionStatus.COMPLETED, NOW))
+    for refused in ("refused-1", "refused-2"):
+        outbox.put(refused, FinalState(ExecutionStatus.FAILED, NOW), doubtful=True)
+    assert ["graded", "refused-2"] == outbox.waiting
+    await outbox.close(timeout_s=0.1)
