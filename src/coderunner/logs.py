@@ -1,7 +1,10 @@
 """Structured logs, configured once by the application (never by library code).
 
 JSON lines when stderr is not a terminal (containers, CI), readable colours on a TTY.
-The pipeline emits one canonical line per execution (``execution.finished``).
+The pipeline emits one canonical line per execution (``execution.finished``), the REST
+app one per request (``http.request``). Records of the standard ``logging`` module
+(uvicorn, grpc, asyncio) go through the same processors, so every line of the process
+has one format; an exception is one event whose ``exception`` field holds the traceback.
 """
 
 from __future__ import annotations
@@ -17,15 +20,29 @@ def configure_logging(log_format: str = "auto", level: str = "info") -> None:
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer() if render_json else structlog.dev.ConsoleRenderer()
     )
+    # JSON carries the traceback as text in a field; the console renderer prints it itself.
+    tracebacks: list[structlog.typing.Processor] = [structlog.processors.format_exc_info] if render_json else []
+    shared: list[structlog.typing.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    numeric_level = logging.getLevelNamesMapping()[level.upper()]
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
+        processors=[*shared, *tracebacks, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, structlog.stdlib.ExtraAdder(), *shared],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *tracebacks, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(numeric_level)
+    # uvicorn's own access lines would repeat ours (``http.request``) without the route or the execution.
+    logging.getLogger("uvicorn.access").disabled = True

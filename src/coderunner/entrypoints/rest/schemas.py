@@ -1,7 +1,9 @@
 """The REST API's JSON documents: the proto's request fields in snake_case, richer answers.
 
-Requests are parsed strictly (a number is not a string, ``"5"`` is not a number) and then
-validated once more by ``Submission.create``, which names the offending field.
+Requests are parsed strictly (a number is not a string, ``"5"`` is not a number, an
+unknown field is an error rather than silently dropped) and then validated once more by
+``Submission.create``, which names the offending field. Every request model derives from
+``_Request``, so a field added later is strict too.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from coderunner.domain.execution import Execution
-from coderunner.domain.outcome import AssertionFailure, TestOutcome
+from coderunner.domain.execution import Execution, ExecutionStatus
+from coderunner.domain.outcome import AssertionFailure, TestOutcome, TestStatus, Verdict
 from coderunner.domain.submission import InputPolicy, Limits, Submission, TestCase
 from coderunner.entrypoints.summary import summarize
 
@@ -21,7 +23,9 @@ from coderunner.entrypoints.summary import summarize
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore")
+    # "forbid": a client that sends `timeout` for `timeout_s`, or flags we do not have
+    # (`compiler_options`), must learn that they were not applied.
+    model_config = ConfigDict(strict=True, extra="forbid")
 
 
 class TestCaseIn(_Request):
@@ -58,8 +62,8 @@ class ExecutionRequestIn(_Request):
     challenge_id: str = ""
     code_version_id: str = ""
     student_id: str = ""
-    code: str = Field("", description="The submitted source.")
-    tests: list[TestCaseIn] = Field(default_factory=list)
+    code: str = Field(description="The submitted source.")
+    tests: list[TestCaseIn] = Field(description="At least one test case.")
     language: str = Field("", description='"cpp"; empty means C++. See GET /v1/languages.')
     function_name: str | None = Field(None, description="The function under test, when the code has several.")
     limits: LimitsIn | None = None
@@ -75,7 +79,7 @@ class ExecutionRequestIn(_Request):
                     "language": "cpp",
                 }
             ]
-        }
+        },
     )
 
     def to_submission(self, policy: InputPolicy, default_limits: Limits) -> Submission:
@@ -121,7 +125,7 @@ class TestResultOut(BaseModel):
     __test__ = False
 
     test_id: str
-    status: str = Field(description="passed, failed, runtime_error, timeout, memory_limit, output_limit, not_run, ...")
+    status: TestStatus
     passed: bool
     duration_ms: int
     failures: list[FailureOut]
@@ -133,7 +137,7 @@ class TestResultOut(BaseModel):
     def from_domain(cls, outcome: TestOutcome) -> TestResultOut:
         return cls(
             test_id=outcome.test_id,
-            status=outcome.status.value,
+            status=outcome.status,
             passed=outcome.passed,
             duration_ms=outcome.duration_ms,
             failures=[FailureOut.from_domain(f) for f in outcome.failures],
@@ -161,8 +165,10 @@ class ExecutionSummaryOut(BaseModel):
     """An execution in a list: who, what, where it stands and the counts."""
 
     id: str
-    status: str = Field(description="pending, running, completed, failed, timed_out, cancelled")
-    verdict: str = Field(description='accepted, wrong_answer, compilation_error, ...; "" while unknown')
+    status: ExecutionStatus
+    verdict: str = Field(
+        description='The verdict; "" while unknown.', json_schema_extra={"enum": ["", *(v.value for v in Verdict)]}
+    )
     completed: bool = Field(description="The pipeline ran to the end (even if tests failed).")
     success: bool = Field(description="Every test passed.")
     language: str
@@ -237,7 +243,7 @@ def _summary_fields(execution: Execution) -> dict[str, Any]:
     submission = execution.submission
     return {
         "id": execution.id,
-        "status": execution.status.value,
+        "status": execution.status,
         "verdict": summary.verdict,
         "completed": summary.completed,
         "success": summary.success,
@@ -283,7 +289,10 @@ class ReadinessOut(BaseModel):
 class ProblemOut(BaseModel):
     """Every error answer: what kind, which request field (when one is to blame), and why."""
 
-    error: str = Field(description="invalid_submission, malformed_request, not_found, overloaded, unavailable, ...")
+    error: str = Field(
+        description="invalid_submission, malformed_request, unsupported_media_type, request_too_large, "
+        "request_timeout, not_found, method_not_allowed, overloaded, unavailable, internal"
+    )
     field: str | None = None
     detail: str
     execution_id: str | None = None
