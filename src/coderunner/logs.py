@@ -37,12 +37,14 @@ def configure_logging(log_format: str = "auto", level: str = "info") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=[structlog.stdlib.add_logger_name, structlog.stdlib.ExtraAdder(), *shared],
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *tracebacks, renderer],
         )
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(numeric_level)
+    # Libraries (alembic, docker, grpc) speak at warning and above; uvicorn's start and stop lines are ours.
+    root.setLevel(max(numeric_level, logging.WARNING))
+    logging.getLogger("uvicorn").setLevel(numeric_level)
     # uvicorn's own access lines would repeat ours (``http.request``) without the route or the execution.
     logging.getLogger("uvicorn.access").disabled = True
