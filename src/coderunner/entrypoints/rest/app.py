@@ -60,7 +60,7 @@ def create_app(services: Services, *, manage_services: bool = True) -> FastAPI:
     app.state.services = services
     app.state.stopping = asyncio.Event()
     app.include_router(router)
-    problems.install(app)
+    problems.install(app, router.routes)
     openapi.install(app)
     # Outermost last: the query is cleaned before anything, the access log sees every answer.
     app.add_middleware(

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Route
 from starlette.types import Send
 
 from coderunner.entrypoints.error_codes import RETRY_AFTER_S, error_field, wire_error
@@ -107,8 +108,20 @@ def _parse_failure(exc: StarletteHTTPException) -> str:
     return f"the body cannot be parsed as JSON: {exc.detail}"
 
 
-def install(app: FastAPI) -> None:
-    """Registers the handlers that turn every exception into a problem answer."""
+def _allowed_methods(path: str, routes: Sequence[BaseRoute]) -> str:
+    """Every method some route serves on ``path`` (Starlette's own Allow names only the first route's)."""
+    methods: set[str] = set()
+    for route in routes:
+        if isinstance(route, Route) and route.methods and route.path_regex.match(path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
+def install(app: FastAPI, routes: Sequence[BaseRoute]) -> None:
+    """Registers the handlers that turn every exception into a problem answer.
+
+    ``routes`` are the API's routes, for the ``Allow`` header of a 405.
+    """
 
     async def on_coderunner_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, CoderunnerError)
@@ -120,10 +133,13 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         return _validation_response(exc.errors())
 
-    async def on_http_error(_request: Request, exc: Exception) -> JSONResponse:
+    async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         detail = _parse_failure(exc) if exc.status_code == 400 else str(exc.detail)
-        return problem(exc.status_code, HTTP_KINDS.get(exc.status_code, "http"), detail, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request.url.path, routes)
+        return problem(exc.status_code, HTTP_KINDS.get(exc.status_code, "http"), detail, headers=headers)
 
     async def on_bug(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("request.bug", error_class=type(exc).__name__)
