@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from coderunner.domain.submission import InputPolicy, Limits, Submission, TestCase
+from coderunner.domain.submission import InputPolicy, Limits, Submission, TestCase, text_problem
 from coderunner.errors import InvalidSubmission
 
 CODE = "int f(int x) { return x; }"
@@ -66,3 +68,29 @@ def test_limits_out_of_range_name_the_field(limits: dict[str, float], field: str
 def test_seed_defaults() -> None:
     limits = Limits()
     assert (30.0, 256, 0.5) == (limits.timeout_s, limits.memory_mb, limits.cpus)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"student_id": "s\x00"}, "student_id"),
+        ({"challenge_id": "\ud800"}, "challenge_id"),
+        ({"function_name": "f\x00"}, "function_name"),
+        ({"code": "int f();\x00"}, "code"),
+        ({"code": "int f(); // \udc00"}, "code"),
+        ({"language": "c\x00pp"}, "language"),
+        ({"tests": [TestCase("t\x00")]}, "tests[0].code_version_test_id"),
+        ({"tests": [TestCase("t", input="\x00")]}, "tests[0].input"),
+        ({"tests": [TestCase("t", expected_output="\ud83d")]}, "tests[0].expected_output"),
+    ],
+)
+def test_text_that_cannot_be_stored_or_encoded_is_refused_naming_the_field(change: dict[str, Any], field: str) -> None:
+    """NUL and lone surrogates are refused in every field, code and test input included (see text_problem)."""
+    arguments: dict[str, Any] = {"code": "int f() { return 1; }", "tests": [TestCase("t", expected_output="1")]}
+    with pytest.raises(InvalidSubmission) as caught:
+        Submission.create(**{**arguments, **change})
+    assert field == caught.value.field
+
+
+def test_any_other_unicode_is_accepted() -> None:
+    assert None is text_problem("añadir 😀 \u200b \ufeff \x01")
