@@ -427,6 +427,16 @@ def test_every_request_is_one_structured_log_line(server: RunningServer, http: h
     assert "warning" == refused["level"]
 
 
+def test_every_grpc_call_is_one_structured_log_line(server: RunningServer, channel: grpc.Channel) -> None:
+    missing = f"missing-{uuid.uuid4().hex}"
+    stub = pb_grpc.SolutionEvaluationServiceStub(channel)  # type: ignore[no-untyped-call]
+    with pytest.raises(grpc.RpcError):
+        stub.GetExecution(pb.GetExecutionRequest(execution_id=missing), timeout=30)
+    line = wait_until(lambda: logged(server, event="grpc.request", execution_id=missing), 10, "the call's line")
+    assert ("GetExecution", "NOT_FOUND", "warning") == (line["method"], line["code"], line["level"])
+    assert line["duration_ms"] >= 0
+
+
 def test_readiness_names_every_dependency_and_where_it_is(http: httpx.Client) -> None:
     checks = {check["name"]: check for check in http.get("/readyz").json()["checks"]}
     assert {"docker engine", "database"} <= set(checks)
