@@ -146,9 +146,13 @@ def main() -> None:
     configure_logging(settings.log_format, settings.log_level)
     try:
         asyncio.run(serve(settings))
-    except CoderunnerError as exc:
+    except (CoderunnerError, OSError) as exc:
         log.error("server.cannot_start", error=str(exc))
         raise SystemExit(2) from exc
+    except Exception as exc:
+        # One JSON event with the traceback in a field, not Python's multi-line report.
+        log.exception("server.crashed", error_class=type(exc).__name__)
+        raise SystemExit(1) from exc
 
 
 if __name__ == "__main__":

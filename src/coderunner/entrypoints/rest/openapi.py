@@ -38,6 +38,8 @@ def install(app: FastAPI) -> None:
             swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
             swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
             swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+            # Swagger UI would otherwise send the document to validator.swagger.io.
+            swagger_ui_parameters={"validatorUrl": None},
         )
 
     app.add_api_route("/docs", docs, include_in_schema=False)
