@@ -5,6 +5,8 @@ answers as UNKNOWN naming a Python exception), every method here:
 
 * gets its request through a deserializer that never raises: bytes that are not the
   message (garbage, a string field with invalid UTF-8) are answered INVALID_ARGUMENT;
+* answers a bug of ours INTERNAL "see the server log" (logged with its traceback), never
+  UNKNOWN with a Python exception's name;
 * logs one ``grpc.request`` line: method, status code, duration, execution id when known.
 
 A method added to the proto and implemented on the servicer is served without a change here.
@@ -46,7 +48,7 @@ def service_handler(servicer: object) -> grpc.GenericRpcHandler:
         request_class: type[Message] = getattr(pb, method.input_type.name)
         response_class: type[Message] = getattr(pb, method.output_type.name)
         handlers[method.name] = grpc.unary_unary_rpc_method_handler(
-            _logged(method.name, _refusing_unreadable(getattr(servicer, method.name))),
+            _logged(method.name, _refusing_unreadable(_internal_on_bug(getattr(servicer, method.name)))),
             request_deserializer=_lenient(request_class),
             response_serializer=response_class.SerializeToString,
         )
@@ -71,6 +73,20 @@ def _refusing_unreadable(behaviour: Behaviour) -> Behaviour:
         return await behaviour(request, context)
 
     return refusing
+
+
+def _internal_on_bug(behaviour: Behaviour) -> Behaviour:
+    async def guarded(request: Any, context: grpc.aio.ServicerContext) -> Message:
+        try:
+            return await behaviour(request, context)
+        except grpc.aio.AbortError:
+            raise  # an answer already chosen (context.abort)
+        except Exception as exc:
+            log.exception("rpc.bug", error_class=type(exc).__name__)
+            await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the server log")
+            raise AssertionError("unreachable: context.abort raises") from exc
+
+    return guarded
 
 
 def _logged(name: str, behaviour: Behaviour) -> Behaviour:
