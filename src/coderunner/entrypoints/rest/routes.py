@@ -59,6 +59,11 @@ _ERRORS: dict[int, dict[str, object]] = {
 }
 
 
+_ERRORS[429]["headers"] = {
+    "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer", "minimum": 1}}
+}
+
+
 def _errors(*statuses: int) -> dict[int | str, dict[str, object]]:
     return {status: _ERRORS[status] for status in statuses}
 
@@ -89,7 +94,11 @@ MAX_OFFSET = 1_000_000_000
     response_model=ExecutionOut,
     status_code=200,
     responses={
-        202: {"model": ExecutionOut, "description": "Accepted; poll the Location."},
+        202: {
+            "model": ExecutionOut,
+            "description": "Accepted; poll the Location.",
+            "headers": {"Location": {"description": "The execution's URL.", "schema": {"type": "string"}}},
+        },
         **_errors(400, 408, 413, 415, 422, 429, 500, 503),
     },
     dependencies=[Depends(require_json)],
