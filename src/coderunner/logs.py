@@ -18,7 +18,10 @@ import structlog
 def configure_logging(log_format: str = "auto", level: str = "info") -> None:
     render_json = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
     renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer() if render_json else structlog.dev.ConsoleRenderer()
+        structlog.processors.JSONRenderer()
+        if render_json
+        # Plain tracebacks: rich's would print local variables (submitted code, URLs with passwords).
+        else structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)
     )
     # JSON carries the traceback as text in a field; the console renderer prints it itself.
     tracebacks: list[structlog.typing.Processor] = [structlog.processors.format_exc_info] if render_json else []
