@@ -28,6 +28,11 @@ class Scripted:
             await context.abort(grpc.StatusCode.NOT_FOUND, "no execution with id 'gone'")
         return pb.ExecutionDetails(execution_id=request.execution_id)
 
+    async def ListLanguages(  # noqa: N802
+        self, request: pb.ListLanguagesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListLanguagesResponse:
+        return pb.ListLanguagesResponse()
+
 
 @pytest.fixture
 async def channel() -> AsyncIterator[grpc.aio.Channel]:

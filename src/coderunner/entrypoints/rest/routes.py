@@ -16,6 +16,7 @@ from coderunner.bootstrap import Services
 from coderunner.domain.execution import Execution, ExecutionStatus, RequestInfo
 from coderunner.domain.submission import InputPolicy, text_problem
 from coderunner.entrypoints.execution_ids import checked_execution_id
+from coderunner.entrypoints.languages import describe_languages
 from coderunner.entrypoints.readiness import check_readiness
 from coderunner.entrypoints.rest.access_log import STATE_EXECUTION_ID
 from coderunner.entrypoints.rest.problems import error_response, problem
@@ -26,11 +27,11 @@ from coderunner.entrypoints.rest.schemas import (
     ExecutionRequestIn,
     ExecutionSummaryOut,
     LanguageOut,
+    LimitsOut,
     ProblemOut,
     ReadinessOut,
 )
 from coderunner.errors import CoderunnerError
-from coderunner.languages.registry import available_languages, get_language
 from coderunner.service.ports import ExecutionFilter
 
 router = APIRouter()
@@ -118,7 +119,7 @@ async def create_execution(
     while waiting cancels the evaluation.
     """
     settings = services.settings
-    submission = body.to_submission(settings.input_policy(), settings.default_limits())
+    submission = body.to_submission(settings.input_policy(), services.default_limits)
     info = RequestInfo(
         client_address=request.client.host if request.client else "",
         user_agent=request.headers.get("user-agent", "")[:500],
@@ -234,12 +235,20 @@ async def list_executions(
     )
 
 
-@router.get("/v1/languages", response_model=list[LanguageOut], tags=["service"])
-async def languages() -> list[LanguageOut]:
-    """The languages this server grades."""
+@router.get("/v1/languages", response_model=list[LanguageOut], responses={503: _ERRORS[503]}, tags=["service"])
+async def languages(services: ServicesDep) -> list[LanguageOut]:
+    """The languages this server grades, with the exact runtime version of each."""
     return [
-        LanguageOut(name=lang.name, display_name=lang.display_name, image=lang.image)
-        for lang in map(get_language, available_languages())
+        LanguageOut(
+            name=info.name,
+            display_name=info.display_name,
+            image=info.image,
+            runtime_version=info.runtime_version,
+            modes=list(info.modes),
+            file_extensions=list(info.file_extensions),
+            default_limits=LimitsOut.from_domain(info.default_limits),
+        )
+        for info in await describe_languages(services)
     ]
 
 
