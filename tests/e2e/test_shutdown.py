@@ -75,13 +75,13 @@ def test_callers_still_waiting_when_the_grace_ends_get_503_and_unavailable(
         "student_id": student,
         "code": LONG_SLEEPER,
         "tests": [{"code_version_test_id": "t1", "input": "", "expected_output": ""}],
-        "limits": {"timeout_s": 120},
+        "limits": {"timeout_s": 60},  # outlasts the 20 s grace, within the default ceiling
     }
     request = pb.ExecutionRequest(
         student_id=student,
         code=LONG_SLEEPER,
         tests=[pb.TestCase(code_version_test_id="t1")],
-        limits=pb.Limits(timeout_s=120),
+        limits=pb.Limits(timeout_s=60),
     )
 
     def over_rest() -> httpx.Response:
