@@ -5,12 +5,14 @@ The image's Dockerfile mirrors these constants: it builds ``DOCTEST_MAIN_OBJECT`
 with exactly ``CXXFLAGS`` (g++ silently ignores a precompiled header built with other
 flags), so a submission compiles only its own code and the tests.
 
-``PCH_DIR`` holds only ``.gch`` files, one per header students usually include first
-(``docker/cpp/precompiled_headers.txt``). It is searched before the system directories,
-and g++ takes a ``.gch`` only for the first ``#include`` of the main file and only where
-it means exactly what reading the header would; anywhere else it reads the real header.
-So every submission compiles with exactly the headers it includes, and the common first
-line (``<bits/stdc++.h>``, ``<iostream>``, ``<vector>``, ...) costs a file load.
+``PCH_DIR`` holds, for each header students usually include first
+(``docker/cpp/precompiled_headers.txt``), its ``.gch`` and a one-line ``#include_next``
+of the real header. It is searched before the system directories, and g++ takes a
+``.gch`` only for the first ``#include`` of the main file and only where it means
+exactly what reading the header would; anywhere else it reads the one-liner, that is,
+the real header. So every submission compiles with exactly the headers it includes, and
+the common first line (``<bits/stdc++.h>``, ``<iostream>``, ``<vector>``, ...) costs a
+file load.
 """
 
 from __future__ import annotations
