@@ -46,6 +46,7 @@ class CppLanguage:
         harness = build(submission, nonce)
         plan = harness.plan
         limits = submission.limits
+        compile_steps: tuple[Step, ...]
         if plan.mode is Mode.PROGRAM:
             files = {toolchain.SOLUTION_SOURCE: submission.code.encode()}
             files |= {f"tests/{i}.in": t.input.encode() for i, t in enumerate(submission.tests)}

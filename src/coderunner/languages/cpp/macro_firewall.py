@@ -73,7 +73,7 @@ def _directives(code: str) -> Iterator[list[str]]:
         kind = match.lastgroup
         position = match.end()
         if kind == "raw":
-            closing = code.find(f"){match.group('delimiter')}\"", position)
+            closing = code.find(f'){match.group("delimiter")}"', position)
             position = len(code) if closing < 0 else closing + len(match.group("delimiter")) + 2
         if kind == "newline":
             if directive is not None:
