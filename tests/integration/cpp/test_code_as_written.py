@@ -14,8 +14,8 @@ import pytest
 
 from coderunner.domain.outcome import Grade, ProcessStatus, TestStatus, Verdict
 from coderunner.domain.sandbox_job import SandboxJob, Step
-from coderunner.domain.submission import Submission, TestCase
-from coderunner.languages.cpp import toolchain
+from coderunner.domain.submission import TestCase
+from coderunner.languages.cpp import CPP, toolchain
 from coderunner.sandbox.docker_sandbox import DockerSandbox
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
@@ -120,7 +120,7 @@ async def test_invalid_unreadable_code_is_a_compilation_error_at_the_users_line(
 
 
 def _compile_job(source: str) -> SandboxJob:
-    limits = Submission.create(code="int f();", tests=[TestCase("t", "1", "1")]).limits
+    limits = CPP.default_limits
     argv = (toolchain.COMPILER, *toolchain.CXXFLAGS, f"-I{toolchain.PCH_DIR}", "-fsyntax-only", "-H", "t.cpp")
     return SandboxJob(
         image=toolchain.IMAGE,

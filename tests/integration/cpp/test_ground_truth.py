@@ -28,8 +28,8 @@ import pytest
 
 from coderunner.domain.outcome import Grade, ProcessStatus
 from coderunner.domain.sandbox_job import SandboxJob, Step
-from coderunner.domain.submission import Submission, TestCase
-from coderunner.languages.cpp import toolchain
+from coderunner.domain.submission import TestCase
+from coderunner.languages.cpp import CPP, toolchain
 from coderunner.sandbox.docker_sandbox import DockerSandbox
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
@@ -48,7 +48,7 @@ def truth_program(code: str, tests: list[dict[str, str]]) -> str:
 
 async def ground_truth(sandbox: DockerSandbox, code: str, tests: list[dict[str, str]]) -> dict[str, bool]:
     """Which tests pass when the code is compiled as written, then plain doctest."""
-    limits = Submission.create(code=code, tests=[TestCase("t", "1", "1")]).limits
+    limits = CPP.default_limits
     compile_argv = (toolchain.COMPILER, *toolchain.CXXFLAGS, "-o", "truth", TRUTH_SOURCE, toolchain.DOCTEST_MAIN_OBJECT)
     job = SandboxJob(
         image=toolchain.IMAGE,

@@ -28,7 +28,7 @@ from coderunner.domain.outcome import (
     TestStatus,
     Verdict,
 )
-from coderunner.domain.sandbox_job import COMPILER_VERSION_LABEL, SandboxRun
+from coderunner.domain.sandbox_job import RUNTIME_VERSION_LABEL, SandboxRun
 from coderunner.errors import TemplateError
 from coderunner.languages.comparison import same_value
 from coderunner.languages.cpp.program import Plan, PlannedTest
@@ -99,7 +99,7 @@ def judge_doubt(plan: Plan, run: SandboxRun) -> Grade | None:
         compile_output=compile_output,
         error_message=message,
         image_id=run.image_id,
-        compiler_version=run.image_labels.get(COMPILER_VERSION_LABEL, ""),
+        compiler_version=run.image_labels.get(RUNTIME_VERSION_LABEL, ""),
         details={"mode": plan.mode.value},
     )
 

@@ -36,9 +36,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
-from coderunner.domain.submission import Submission, TestCase
+from coderunner.domain.submission import Mode, Submission, TestCase
 from coderunner.errors import TemplateError
 from coderunner.languages.cpp import macro_firewall, toolchain
 from coderunner.languages.cpp.signature import SOLUTION_CLASS, Source, read_source
@@ -54,11 +53,6 @@ _HEADER_OF = {"array": "array", "deque": "deque", "list": "list", "map": "map", 
               "unordered_multimap": "unordered_map", "unordered_multiset": "unordered_set",
               "unordered_set": "unordered_set"}  # fmt: skip
 _STD_NAME = re.compile(r"\bstd::(\w+)")
-
-
-class Mode(StrEnum):
-    FUNCTION = "function"  # no main: the tests call a function through doctest
-    PROGRAM = "program"  # a main: each test runs the program with stdin
 
 
 @dataclass(frozen=True)
@@ -105,9 +99,18 @@ def _custom_file(index: int) -> str:
 
 
 def build(submission: Submission, nonce: str) -> Harness:
-    """The program for ``submission``; ``TemplateError`` when its tests cannot be one."""
+    """The program for ``submission``; ``TemplateError`` when its tests cannot be one.
+
+    The mode is the submission's, or else told by the code: with a ``main`` it is a whole
+    program, without one a function. An explicit program mode needs a ``main``; in an
+    explicit function mode a ``main`` (kept for trying the code locally) is compiled
+    under another name and never run.
+    """
     source = read_source(submission.code)
-    if source.has_main:
+    mode = submission.mode or (Mode.PROGRAM if source.has_main else Mode.FUNCTION)
+    if mode is Mode.PROGRAM:
+        if not source.has_main:
+            raise TemplateError("program mode runs the code's main, but it defines none")
         return _whole_program(submission)
     cases = [_parse(index, test) for index, test in enumerate(submission.tests) if not test.is_custom]
     doubt = _doubt(source)
@@ -123,7 +126,7 @@ def build(submission: Submission, nonce: str) -> Harness:
         # Our reader may have missed what g++ would see: g++ decides whether the code is valid.
         plan = _function_plan(submission, nonce, None, cases, doubt)
         return Harness(submission.code, Plan(plan.mode, plan.tests, doubt=doubt, unbuilt=str(exc)))
-    text = _function_harness(submission, nonce, target, calls)
+    text = _function_harness(submission, nonce, target, calls, has_main=source.has_main)
     return Harness(text, _function_plan(submission, nonce, target, cases, doubt))
 
 
@@ -178,14 +181,17 @@ def _function_plan(
 
 
 def _function_harness(
-    submission: Submission, nonce: str, target: Target | None, calls: dict[str, tuple[str, ...]]
+    submission: Submission, nonce: str, target: Target | None, calls: dict[str, tuple[str, ...]], *, has_main: bool
 ) -> str:
     ns = f"cr_{nonce}"
     # The guard makes the harness empty when the user's code includes it again (as
     # "harness.cpp" or through /proc/self/fd): only directives precede the user's code,
     # so its first #include can still load a precompiled header.
     lines: list[str | _Foreign] = [f"#ifndef {ns}_harness", f"#define {ns}_harness"]
+    # Function mode with a main: doctest's main runs the tests; the user's is renamed away.
+    lines += [f"#define main {ns}_main"] if has_main else []
     lines.append(_Foreign(toolchain.SOLUTION_SOURCE, submission.code))
+    lines += ["#undef main"] if has_main else []
     lines += macro_firewall.undef_lines(macro_firewall.defined_macros(submission.code))
     if target is not None:
         lines += _call_template(ns, target)
