@@ -4,6 +4,7 @@ A function-mode harness is one translation unit in which the user's code comes f
 so it compiles with exactly its own includes and means what it means on its own::
 
     #ifndef cr_<nonce>_harness                the rest, once only
+    #define main cr_<nonce>_main              only for code with a main in explicit function mode
     #line 1 "solution.cpp"
     <the user's code, unchanged>             (its first #include may load a precompiled header)
     #undef <each macro the code defines>     macro_firewall.py
