@@ -86,7 +86,10 @@ def judge_doubt(plan: Plan, run: SandboxRun) -> Grade | None:
     if plan.unbuilt:
         problem = plan.unbuilt
     else:
-        failed = next((o for o in run.compile[1:] if o.status is ProcessStatus.RUNTIME_ERROR), None)
+        # The compiler exited non-zero (its output possibly cut short); a timeout or the
+        # memory limit stays the compilation verdict it is.
+        refused = (ProcessStatus.RUNTIME_ERROR, ProcessStatus.OUTPUT_LIMIT)
+        failed = next((o for o in run.compile[1:] if o.status in refused), None)
         if failed is None:
             return None
         compile_output = text(failed.stderr, GRADE_TEXT_LIMIT) + text(failed.stdout, GRADE_TEXT_LIMIT)

@@ -28,8 +28,8 @@ def test_each_define_directive_is_found_once(code: str, names: list[str]) -> Non
     "code",
     [
         'const char* s = "\\n#define NOT";\n',
-        "auto r = R\"x(\n#define NOT\n)x\";\n",
-        "auto r = u8R\"(\n#define NOT\n)\";\n",
+        'auto r = R"x(\n#define NOT\n)x";\n',
+        'auto r = u8R"(\n#define NOT\n)";\n',
         "// #define NOT\n",
         "/*\n#define NOT\n*/\n",
         "int x; /* a comment\n */ #define NOT 1\n",  # not at the start of a line once the comment is a space
