@@ -15,9 +15,10 @@ from pathlib import PurePath
 
 from coderunner.errors import InvalidSubmission
 from coderunner.languages.cpp import CPP
+from coderunner.languages.java import JAVA
 from coderunner.languages.plugin import Language
 
-_LANGUAGES: dict[str, Language] = {CPP.name: CPP}
+_LANGUAGES: dict[str, Language] = {CPP.name: CPP, JAVA.name: JAVA}
 # What an empty ``language`` on the wire means (REST, gRPC): wire-compatible with the
 # original service, whose clients never sent one.
 WIRE_DEFAULT = CPP.name

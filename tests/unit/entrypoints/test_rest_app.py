@@ -24,6 +24,7 @@ from coderunner.domain.submission import Submission
 from coderunner.entrypoints.rest.app import create_app
 from coderunner.errors import InvalidSubmission, SandboxUnavailable
 from coderunner.languages.plugin import GeneratedProgram, Language
+from coderunner.languages.registry import available_languages, get_language
 from coderunner.sandbox.images import ImageState
 from coderunner.service.pipeline import Pipeline
 from coderunner.service.scheduler import Scheduler
@@ -300,5 +301,6 @@ async def test_not_ready_is_503_saying_what_failed(
     response = await client.get("/readyz")
     assert 503 == response.status_code
     failed = [check for check in response.json()["checks"] if not check["ok"]]
-    assert ["image coderunner-cpp"] == [check["name"] for check in failed]
-    assert detail in failed[0]["detail"]
+    every_image = [f"image {get_language(name).image}" for name in available_languages()]
+    assert every_image == [check["name"] for check in failed]
+    assert all(detail in check["detail"] for check in failed)

@@ -6,15 +6,20 @@ import pytest
 
 from coderunner.errors import InvalidSubmission
 from coderunner.languages.cpp import CPP
+from coderunner.languages.java import JAVA
 from coderunner.languages.registry import available_languages, get_language
 
 
-def test_cpp_is_available() -> None:
-    assert ("cpp",) == available_languages()
+def test_cpp_and_java_are_available() -> None:
+    assert ("cpp", "java") == available_languages()
     assert CPP is get_language("cpp")
+    assert JAVA is get_language("java")
 
 
 def test_an_unknown_language_names_the_field_and_the_choices() -> None:
     with pytest.raises(InvalidSubmission) as caught:
         get_language("cobol")
-    assert ("language", "unknown language 'cobol'; available: cpp") == (caught.value.field, caught.value.problem)
+    assert ("language", "unknown language 'cobol'; available: cpp, java") == (
+        caught.value.field,
+        caught.value.problem,
+    )
