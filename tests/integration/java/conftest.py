@@ -1,4 +1,4 @@
-"""``grade(code, tests, function_name=None, mode=None)``: JAVA.generate → the real sandbox → JAVA.grade."""
+"""``grade(code, tests, function_name=None, mode=None, limits=None)``: JAVA.generate → the real sandbox → JAVA.grade."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Iterable
 import pytest
 
 from coderunner.domain.outcome import Grade
-from coderunner.domain.submission import Submission, TestCase
+from coderunner.domain.submission import Limits, Submission, TestCase
 from coderunner.languages.java import JAVA
 from coderunner.sandbox.docker_sandbox import DockerSandbox
 
@@ -17,10 +17,19 @@ GradeFn = Callable[..., Awaitable[Grade]]
 @pytest.fixture
 def grade(sandbox: DockerSandbox) -> GradeFn:
     async def run(
-        code: str, tests: Iterable[TestCase], function_name: str | None = None, mode: str | None = None
+        code: str,
+        tests: Iterable[TestCase],
+        function_name: str | None = None,
+        mode: str | None = None,
+        limits: Limits | None = None,
     ) -> Grade:
         submission = Submission.create(
-            language="java", code=code, tests=list(tests), function_name=function_name, mode=mode
+            language="java",
+            code=code,
+            tests=list(tests),
+            function_name=function_name,
+            mode=mode,
+            limits=limits or JAVA.default_limits,
         )
         program = JAVA.generate(submission)
         result = await sandbox.execute(program.job)
