@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-
 from dataclasses import replace
 
 import pytest
@@ -42,7 +41,7 @@ async def test_an_uncaught_exception_is_a_runtime_error_with_the_users_frames_on
     code = (
         "class Solution {\n"
         "    public int add(int a, int b) { return helper(a) + b; }\n"
-        "    private int helper(int a) { if (a < 0) throw new IllegalStateException(\"negative\"); return a; }\n"
+        '    private int helper(int a) { if (a < 0) throw new IllegalStateException("negative"); return a; }\n'
         "}\n"
     )
 
@@ -101,7 +100,13 @@ async def test_a_whole_program_reads_stdin_whatever_its_class_is_called(grade: G
 
 
 async def test_a_whole_program_that_throws_is_a_runtime_error(grade: GradeFn) -> None:
-    code = 'class Main {\n    public static void main(String[] args) {\n        throw new RuntimeException("boom");\n    }\n}\n'
+    code = (
+        "class Main {\n"
+        "    public static void main(String[] args) {\n"
+        '        throw new RuntimeException("boom");\n'
+        "    }\n"
+        "}\n"
+    )
 
     result = await grade(code, [TestCase("t1", "", "")])
 
