@@ -87,7 +87,7 @@ def java_value(kind: JavaType, value: Literal) -> str:
     """``value`` as a Java expression of type ``kind``; ``TemplateError`` when it does not fit."""
     if isinstance(value, Null):
         if kind.dimensions == 0 and kind.name in _PRIMITIVES:
-            raise TemplateError(f"null cannot be a {kind.name}")
+            raise TemplateError(f"null cannot be {_a(kind.name)}")
         return f"({kind.source()}) null"
     if kind.dimensions:
         if not isinstance(value, Array):
@@ -115,7 +115,7 @@ def _scalar(kind: JavaType, value: Literal) -> str:
         case ("byte" | "short" | "int" | "long") as name, Int(number):
             bits = _INTEGRAL[name]
             if not -(2 ** (bits - 1)) <= number < 2 ** (bits - 1):
-                raise TemplateError(f"{number} does not fit in a {kind.name}")
+                raise TemplateError(f"{number} does not fit in {_a(kind.name)}")
             if name == "long":
                 return f"{number}L"
             if name == "int":
@@ -154,4 +154,8 @@ def _escape(char: str, quote: str) -> str:
 
 
 def _mismatch(kind: JavaType, value: Literal) -> TemplateError:
-    return TemplateError(f"{render(value)} is not a {kind.source()}")
+    return TemplateError(f"{render(value)} is not {_a(kind.source())}")
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiouAEIOU" else "a ") + noun
