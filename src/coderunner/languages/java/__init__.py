@@ -1,0 +1,107 @@
+"""The Java plug-in: OpenJDK 21 (Debian trixie's default JDK) in the coderunner-java image.
+
+Code with a class that declares ``public static void main(String[])`` is a whole
+program: compiled as it is and run once per test with the test's input as stdin. Other
+code is graded in function mode: each input/expected test calls a method of
+``class Solution`` (or a static method of the code's classes) once, in a JVM of its own,
+so that an ``exit``, a hang or corrupted static state decides only that test (see
+``program.py`` for the generated entry, ``judge.py`` for how a result is trusted). An
+explicit mode overrides that rule. Custom validation is not supported yet.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from coderunner.domain.grading import grade_run
+from coderunner.domain.outcome import Grade, ProcessOutcome, TestOutcome
+from coderunner.domain.sandbox_job import SandboxJob, SandboxRun, Step
+from coderunner.domain.submission import Limits, Mode, Submission
+from coderunner.languages.java import toolchain
+from coderunner.languages.java.judge import judge_function, judge_program
+from coderunner.languages.java.program import Plan, build
+from coderunner.languages.plugin import GeneratedProgram
+
+GENERATOR = "coderunner-java/1"
+
+
+class JavaLanguage:
+    """The ``Language`` plug-in for Java.
+
+    >>> from coderunner.domain.submission import TestCase
+    >>> code = "class Solution { public int twice(int x) { return 2 * x; } }"
+    >>> submission = Submission.create(language="java", code=code, tests=[TestCase("t1", "2", "4")])
+    >>> JAVA.generate(submission, nonce="ab12").job.run[0].argv[-3:]
+    ('CoderunnerTests', 'ab12', '0')
+    """
+
+    name = "java"
+    display_name = "Java 21 (OpenJDK)"
+    image = toolchain.IMAGE
+    file_extensions: tuple[str, ...] = (".java",)
+    modes: tuple[Mode, ...] = (Mode.FUNCTION, Mode.PROGRAM)
+    # javac is a JVM of its own: it needs more memory than a test, and a whole CPU to
+    # start in reasonable time.
+    default_limits: Limits = Limits(
+        timeout_s=30.0, memory_mb=256, cpus=1.0, compile_timeout_s=30.0, compile_memory_mb=1024, compile_cpus=1.0
+    )
+
+    def generate(self, submission: Submission, nonce: str | None = None) -> GeneratedProgram:
+        """The sandbox job for ``submission``; ``TemplateError`` when the tests cannot be a
+        program. ``nonce`` (hex) authenticates each test's report; random by default."""
+        started = time.perf_counter()
+        nonce = nonce or secrets.token_hex(16)
+        generated = build(submission, nonce)
+        plan = generated.plan
+        memory_mb = submission.limits.memory_mb
+        files = {path: text.encode() for path, text in generated.files.items()}
+        if plan.mode is Mode.PROGRAM:
+            files |= {f"tests/{i}.in": t.input.encode() for i, t in enumerate(submission.tests)}
+            run = tuple(
+                Step(f"test-{i}", toolchain.program_argv(memory_mb, plan.main_class, plan.file_name), f"tests/{i}.in")
+                for i in range(len(plan.tests))
+            )
+        else:
+            run = tuple(
+                Step(f"test-{i}", toolchain.function_argv(memory_mb, nonce, i), report=True)
+                for i in range(len(plan.tests))
+            )
+        job = SandboxJob(
+            image=self.image,
+            files=files,
+            compile=(Step("compile", toolchain.compile_argv(tuple(generated.files))),),
+            compile_limits=submission.limits.compile_step,
+            run=run,
+            run_limits=submission.limits.run_step,
+        )
+        return GeneratedProgram(
+            job=job,
+            source=generated.files.get(toolchain.TESTS_SOURCE, ""),
+            generator=GENERATOR,
+            test_count=len(plan.tests),
+            custom_validation_used=False,
+            generation_ms=round((time.perf_counter() - started) * 1000),
+            context=plan,
+        )
+
+    def grade(self, submission: Submission, program: GeneratedProgram, run: SandboxRun) -> Grade:
+        """The Grade of a finished job; never raises for anything the submission did."""
+        plan = program.context
+        if not isinstance(plan, Plan):
+            raise TypeError("grade() needs the GeneratedProgram that generate() returned")
+
+        def judge(index: int, outcome: ProcessOutcome) -> TestOutcome:
+            if plan.mode is Mode.PROGRAM:
+                return judge_program(plan.tests[index], outcome)
+            return judge_function(plan.tests[index], outcome, plan.nonce)
+
+        details = {"mode": plan.mode.value}
+        if plan.target:
+            details["function"] = plan.target
+        return grade_run(run, [t.test_id for t in plan.tests], judge, details)
+
+
+JAVA = JavaLanguage()
+
+__all__ = ["JAVA", "JavaLanguage"]

@@ -1,0 +1,106 @@
+"""One Java test's verdict, from the outcome of its own JVM.
+
+Function mode trusts only the harness's report on fd 3 (``nonce \\n kind \\n payload``),
+and only when it carries this test's nonce and agrees with the exit status: then the
+returned value (as the harness rendered it) must equal the expected literal, compared
+here, out of process. An uncaught exception is a runtime error (exit 1, its trace on
+stderr trimmed to the user's file); StackOverflowError and OutOfMemoryError are a memory
+limit (exit 90). Whole programs are judged by their stdout (``program_output.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from coderunner.domain.grading import TEST_TEXT_LIMIT, limit_outcome, text
+from coderunner.domain.outcome import AssertionFailure, ProcessOutcome, TestOutcome, TestStatus
+from coderunner.errors import TemplateError
+from coderunner.languages.comparison import same_value
+from coderunner.languages.java.program import PlannedTest
+from coderunner.languages.java.toolchain import EXIT_MEMORY, EXIT_RAISED
+from coderunner.languages.literals import parse_value
+from coderunner.languages.program_output import judge_output
+
+MAX_REPORT_BYTES = 4 * 1024 * 1024
+_KIND_EXIT = {"value": 0, "not_plain": 0, "raised": EXIT_RAISED, "memory": EXIT_MEMORY}
+
+
+def judge_function(test: PlannedTest, outcome: ProcessOutcome, nonce: str) -> TestOutcome:
+    if (limited := limit_outcome(test.test_id, outcome)) is not None:
+        return limited
+    base = TestOutcome(
+        test.test_id,
+        TestStatus.FAILED,
+        duration_ms=outcome.wall_ms,
+        stdout=text(outcome.stdout, TEST_TEXT_LIMIT),
+        stderr=text(outcome.stderr, TEST_TEXT_LIMIT),
+    )
+    if outcome.signal:
+        return replace(base, status=TestStatus.RUNTIME_ERROR, message=f"killed by {outcome.signal}")
+    report = _report(outcome, nonce)
+    if report is None or _KIND_EXIT[report[0]] != outcome.exit_code:
+        return _without_report(base, outcome)
+    kind, payload = report
+    if kind == "memory":
+        return replace(base, status=TestStatus.MEMORY_LIMIT, message=f"exceeded the memory limit ({payload})")
+    if kind == "raised":
+        return replace(base, status=TestStatus.RUNTIME_ERROR, message=f"threw {payload}")
+    if kind == "not_plain":
+        return replace(base, message=payload)
+    return _compare_returned(base, test, payload)
+
+
+def judge_program(test: PlannedTest, outcome: ProcessOutcome) -> TestOutcome:
+    judged = judge_output(test.test_id, test.expected, outcome)
+    if judged.status is TestStatus.RUNTIME_ERROR and outcome.exit_code == EXIT_MEMORY and not outcome.signal:
+        return replace(
+            judged, status=TestStatus.MEMORY_LIMIT, message=f"exceeded the memory limit ({_last_line(outcome)})"
+        )
+    if judged.status is TestStatus.RUNTIME_ERROR and outcome.exit_code == EXIT_RAISED and _last_line(outcome):
+        return replace(judged, message=f"threw {_first_line(outcome)}")
+    return judged
+
+
+def _report(outcome: ProcessOutcome, nonce: str) -> tuple[str, str] | None:
+    """(kind, payload) of the harness's report, or None when there is none worth believing."""
+    if not nonce or outcome.report_truncated or len(outcome.report) > MAX_REPORT_BYTES:
+        return None
+    parts = outcome.report.decode("utf-8", errors="replace").split("\n", 2)
+    if len(parts) != 3 or parts[0] != nonce or parts[1] not in _KIND_EXIT:
+        return None
+    return parts[1], parts[2]
+
+
+def _without_report(base: TestOutcome, outcome: ProcessOutcome) -> TestOutcome:
+    if outcome.exit_code:
+        message = f"exited with code {outcome.exit_code} before the test finished"
+        return replace(base, status=TestStatus.RUNTIME_ERROR, message=message)
+    return replace(base, message="the test did not finish: the method under test never returned to the harness")
+
+
+def _compare_returned(base: TestOutcome, test: PlannedTest, returned: str) -> TestOutcome:
+    """Passes when the value the harness rendered equals the expected literal; the
+    comparison is made here, so the expected value never enters the sandbox."""
+    try:
+        actual = parse_value(returned)
+    except TemplateError:
+        actual = None
+    if actual is not None and test.expected_value is not None and same_value(actual, test.expected_value):
+        return replace(base, status=TestStatus.PASSED)
+    shown = returned[:TEST_TEXT_LIMIT]
+    failure = AssertionFailure(f"{test.call} == {test.expected}", test.expected, shown)
+    return replace(base, failures=(failure,), message=f"returned {shown}, expected {test.expected}")
+
+
+def _lines(outcome: ProcessOutcome) -> list[str]:
+    return [line for line in text(outcome.stderr, TEST_TEXT_LIMIT).splitlines() if line.strip()]
+
+
+def _first_line(outcome: ProcessOutcome) -> str:
+    lines = _lines(outcome)
+    return lines[0].removeprefix('Exception in thread "main" ').strip() if lines else ""
+
+
+def _last_line(outcome: ProcessOutcome) -> str:
+    lines = _lines(outcome)
+    return lines[-1].strip() if lines else ""

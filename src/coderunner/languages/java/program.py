@@ -1,0 +1,194 @@
+"""The test program: a generated entry class around the user's method, or a whole program.
+
+Function mode compiles the user's code as it is (in the file its public class names)
+beside a generated ``CoderunnerTests.java``::
+
+    final class CoderunnerTests {
+        public static void main(String[] args) { coderunner.Harness.run(args, "<file>", CoderunnerTests::call); }
+        private static Object call(int index) throws Throwable { switch (index) { case 0: return t0(); ... } }
+        private static Object t0() throws Throwable { return new Solution().twoSum(new int[] {2, 7}, 9); }
+    }
+
+It holds the tests' arguments, never their expected values nor the nonce: those stay
+outside the sandbox and on the harness's stack (``docker/java/harness``). Whole-program
+mode compiles the code alone and runs its ``main`` through ``coderunner.ProgramMain``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coderunner.domain.submission import Mode, Submission, TestCase
+from coderunner.errors import TemplateError
+from coderunner.languages.java import toolchain
+from coderunner.languages.java.conversion import JavaType, java_value, parse_type
+from coderunner.languages.java.source import SOLUTION_CLASS, Method, Source, read_source
+from coderunner.languages.literals import Literal, parse_arguments, parse_value, render
+
+
+@dataclass(frozen=True)
+class PlannedTest:
+    """What grading needs to know about one test."""
+
+    __test__ = False
+
+    test_id: str
+    call: str = ""  # for messages, e.g. twoSum([2, 7], 9)
+    expected: str = ""  # the expected literal (canonical) or expected stdout
+    expected_value: Literal | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    mode: Mode
+    tests: tuple[PlannedTest, ...]
+    file_name: str  # the user's code's file, e.g. Solution.java
+    nonce: str = ""
+    target: str = ""  # the method under test, for messages
+    main_class: str = ""  # whole-program mode
+
+
+@dataclass(frozen=True)
+class Generated:
+    files: dict[str, str]  # workspace path → source
+    plan: Plan
+
+
+def build(submission: Submission, nonce: str) -> Generated:
+    """The sources and plan for ``submission``; ``TemplateError`` when its tests cannot be a program.
+
+    The mode is the submission's, or else told by the code: a class with
+    ``public static void main(String[])`` makes it a whole program.
+    """
+    source = read_source(submission.code)
+    mode = submission.mode or (Mode.PROGRAM if source.main_classes else Mode.FUNCTION)
+    for test in submission.tests:
+        if test.is_custom:
+            raise TemplateError("custom_validation_code is not supported for Java yet", test.id)
+    if mode is Mode.PROGRAM:
+        return _whole_program(submission, source)
+    cases = [_parse(test) for test in submission.tests]
+    try:
+        method, types = _choose(source, cases, submission.function_name)
+    except TemplateError as exc:
+        if not source.has_errors:
+            raise
+        # tree-sitter saw broken code: let javac explain it rather than our reader.
+        return Generated({source.file_name: submission.code, toolchain.TESTS_SOURCE: _broken(exc)}, _plan(source, ()))
+    calls = [_call(method, types, arguments) for _, arguments, _ in cases]
+    tests = tuple(
+        PlannedTest(test_id, f"{method.name}({', '.join(map(render, arguments))})", render(expected), expected)
+        for test_id, arguments, expected in cases
+    )
+    entry = _entry(source.file_name, calls)
+    plan = Plan(Mode.FUNCTION, tests, source.file_name, nonce, method.display)
+    return Generated({source.file_name: submission.code, toolchain.TESTS_SOURCE: entry}, plan)
+
+
+def _whole_program(submission: Submission, source: Source) -> Generated:
+    if not source.main_classes:
+        raise TemplateError("program mode runs a class's public static void main(String[]), but the code has none")
+    main = source.public_type if source.public_type in source.main_classes else source.main_classes[0]
+    file_name = source.file_name if source.public_type else f"{main}.java"
+    tests = tuple(PlannedTest(t.id, expected=t.expected_output) for t in submission.tests)
+    return Generated({file_name: submission.code}, Plan(Mode.PROGRAM, tests, file_name, main_class=main))
+
+
+def _plan(source: Source, tests: tuple[PlannedTest, ...]) -> Plan:
+    return Plan(Mode.FUNCTION, tests, source.file_name)
+
+
+def _parse(test: TestCase) -> tuple[str, tuple[Literal, ...], Literal]:
+    try:
+        arguments = parse_arguments(test.input)
+    except TemplateError as exc:
+        raise TemplateError(f"input: {exc.problem}", test.id) from None
+    try:
+        expected = parse_value(test.expected_output)
+    except TemplateError as exc:
+        raise TemplateError(f"expected_output: {exc.problem}", test.id) from None
+    return test.id, arguments, expected
+
+
+def _choose(
+    source: Source, cases: list[tuple[str, tuple[Literal, ...], Literal]], function_name: str | None
+) -> tuple[Method, tuple[JavaType, ...]]:
+    """The method the tests call: by ``function_name``, else the only (public) one; then
+    among its overloads the first whose parameters take every test's literals."""
+    methods = [m for m in source.methods if m.return_text != "void"]
+    if not methods:
+        raise TemplateError(
+            f"found no method to test: write class {SOLUTION_CLASS} {{ public <type> name(...) {{ ... }} }} "
+            "or a static method that returns a value"
+        )
+    if function_name:
+        methods = [m for m in methods if m.name == function_name]
+        if not methods:
+            raise TemplateError(f"found no method named {function_name!r} that returns a value")
+    else:
+        names = sorted({m.name for m in methods})
+        public = sorted({m.name for m in methods if m.public})
+        if len(names) > 1 and len(public) != 1:
+            raise TemplateError(f"several methods could be the one under test ({', '.join(names)}): set function_name")
+        chosen = names[0] if len(names) == 1 else public[0]
+        methods = [m for m in methods if m.name == chosen]
+    problems: list[str] = []
+    for method in methods:
+        try:
+            types = tuple(parse_type(p.type_text) for p in method.parameters)
+            for test_id, arguments, _ in cases:
+                try:
+                    _arguments(method, types, arguments)
+                except TemplateError as exc:
+                    raise TemplateError(exc.problem, test_id) from None
+            return method, types
+        except TemplateError as exc:
+            problems.append(exc.problem)
+            last = exc
+    if len(methods) == 1:
+        raise last
+    raise TemplateError(f"no overload of {methods[0].name} takes every test's input: {'; '.join(problems)}")
+
+
+def _arguments(method: Method, types: tuple[JavaType, ...], arguments: tuple[Literal, ...]) -> list[str]:
+    if len(arguments) != len(types):
+        raise TemplateError(f"{method.name} takes {len(types)} arguments, the input has {len(arguments)}")
+    values = []
+    for index, (kind, literal) in enumerate(zip(types, arguments, strict=True)):
+        try:
+            values.append(java_value(kind, literal))
+        except TemplateError as exc:
+            name = method.parameters[index].name or f"#{index + 1}"
+            raise TemplateError(f"argument {index + 1} ({name}): {exc.problem}") from None
+    return values
+
+
+def _call(method: Method, types: tuple[JavaType, ...], arguments: tuple[Literal, ...]) -> str:
+    receiver = method.owner if method.static else f"new {method.owner}()"
+    return f"{receiver}.{method.name}({', '.join(_arguments(method, types, arguments))})"
+
+
+def _entry(file_name: str, calls: list[str]) -> str:
+    quoted = file_name.replace("\\", "\\\\").replace('"', '\\"')
+    lines = [
+        f"final class {toolchain.TESTS_CLASS} {{",
+        "    public static void main(String[] args) {",
+        f'        coderunner.Harness.run(args, "{quoted}", {toolchain.TESTS_CLASS}::call);',
+        "    }",
+        "",
+        "    private static Object call(int index) throws Throwable {",
+        "        switch (index) {",
+    ]
+    lines += [f"            case {i}: return t{i}();" for i in range(len(calls))]
+    lines += ['            default: throw new IllegalArgumentException("no test " + index);', "        }", "    }"]
+    for index, call in enumerate(calls):
+        lines += ["", f"    private static Object t{index}() throws Throwable {{", f"        return {call};", "    }"]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _broken(problem: TemplateError) -> str:
+    """A class that cannot compile, whose error (after javac's about the user's code)
+    says why there is nothing to test."""
+    message = f"coderunner found no method to test: {problem.problem}".replace("\\", "\\\\").replace('"', "'")
+    return f'final class {toolchain.TESTS_CLASS} {{\n    int problem = "{message}";\n}}\n'

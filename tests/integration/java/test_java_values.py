@@ -1,0 +1,75 @@
+"""Values cross the JVM's boundary both ways: literals become typed arguments, and what the
+method returns is rendered by the harness and compared outside, through the real sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from coderunner.domain.outcome import Grade, Verdict
+from coderunner.domain.submission import TestCase
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+
+GradeFn = Callable[..., Awaitable[Grade]]
+
+IDENTITIES = {
+    "String": ['"tab\\there \\"quoted\\" back\\\\slash"', '"héllo wörld 😀"', '""', "null"],
+    "char": ["'x'", "'\\n'", "'é'"],
+    "Character": ["'\\''"],
+    "long": ["9007199254740993", "-9223372036854775808"],
+    "Integer": ["-2147483648"],
+    "double": ["0.1", "-1e-300", "1e300"],
+    "float": ["0.1"],
+    "boolean": ["false"],
+    "int[]": ["[]", "[1, -2, 3]"],
+    "double[][]": ["[[0.5], [], [1.25, -2.0]]"],
+    "String[]": ['["a", null, "c"]'],
+    "char[]": ["['a', '\\\\']"],
+    "java.util.List<String>": ['["x", "y"]'],
+    "List<List<Integer>>": ["[[1, 2], [], [3]]"],
+    "List<Long>": ["[1, 2]"],
+}
+
+
+@pytest.mark.parametrize("kind", IDENTITIES, ids=lambda kind: kind.replace("<", "(").replace(">", ")"))
+async def test_what_goes_in_comes_back_out_unchanged(grade: GradeFn, kind: str) -> None:
+    code = f"import java.util.*;\nclass Solution {{ public {kind} same({kind} x) {{ return x; }} }}\n"
+    tests = [TestCase(f"t{i}", value, value) for i, value in enumerate(IDENTITIES[kind])]
+
+    result = await grade(code, tests)
+
+    assert Verdict.ACCEPTED == result.verdict, [(t.test_id, t.message) for t in result.tests]
+
+
+async def test_a_double_equal_within_the_shared_tolerance_passes_and_nan_does_not(grade: GradeFn) -> None:
+    code = "class Solution { public double third(double x) { return x == 0 ? Double.NaN : x / 3; } }\n"
+    tests = [TestCase("close", "1", "0.3333333"), TestCase("nan", "0", "0.0")]
+
+    result = await grade(code, tests)
+
+    assert ["close"] == result.approved_test_ids, result
+    assert 'returned "NaN", expected 0.0' == result.tests[1].message
+
+
+async def test_a_mutable_list_argument_can_be_changed_by_the_method(grade: GradeFn) -> None:
+    code = (
+        "import java.util.*;\n"
+        "class Solution {\n"
+        "    public List<Integer> sorted(List<Integer> xs) { Collections.sort(xs); xs.add(0); return xs; }\n"
+        "}\n"
+    )
+
+    result = await grade(code, [TestCase("t1", "[3, 1, 2]", "[1, 2, 3, 0]")])
+
+    assert Verdict.ACCEPTED == result.verdict, result
+
+
+async def test_a_returned_map_is_explained_not_compared(grade: GradeFn) -> None:
+    code = "import java.util.*;\nclass Solution { public Map<String, Integer> m() { return new HashMap<>(); } }\n"
+
+    result = await grade(code, [TestCase("t1", "", "[]")])
+
+    assert Verdict.WRONG_ANSWER == result.verdict
+    assert result.tests[0].message.startswith("returned a map (maps cannot be compared yet)")
