@@ -114,7 +114,8 @@ def _failures(test: PlannedTest, case: TestCaseReport) -> tuple[AssertionFailure
 
 
 def _compare_returned(base: TestOutcome, test: PlannedTest, case: TestCaseReport) -> TestOutcome:
-    """A generated test passes when the one value it reported equals the expected literal.
+    """A generated test passes when the one value it reported equals the expected literal
+    (floating-point numbers within the test's tolerance).
 
     The comparison is made here, out of the submission's process: the expected value
     never enters the test binary, so a forged report would have to contain the right
@@ -127,7 +128,7 @@ def _compare_returned(base: TestOutcome, test: PlannedTest, case: TestCaseReport
         actual = parse_value(returned)
     except TemplateError:
         actual = None
-    if actual is not None and same_value(actual, parse_value(test.expected)):
+    if actual is not None and same_value(actual, parse_value(test.expected), test.tolerance):
         return replace(base, status=TestStatus.PASSED)
     failure = AssertionFailure(f"{test.call} == {test.expected}", test.expected, returned)
     return replace(base, failures=(failure,), message=f"returned {returned}, expected {test.expected}")

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from coderunner.domain.submission import Submission, TestCase
+from coderunner.domain.submission import DEFAULT_TOLERANCE, Submission, TestCase, Tolerance
 from coderunner.errors import TemplateError
 from coderunner.languages.cpp import macro_firewall, toolchain
 from coderunner.languages.cpp.conversion import cpp_string_literal
@@ -55,6 +55,7 @@ class PlannedTest:
     custom: bool = False
     call: str = ""  # for messages, e.g. twoSum([2, 7], 9)
     expected: str = ""  # the expected literal (canonical) or expected stdout
+    tolerance: Tolerance = DEFAULT_TOLERANCE  # for returned floating-point numbers
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,10 @@ def _function_plan(submission: Submission, nonce: str, target: Target | None, ca
         name = case_name(nonce, index)
         if case := by_id.get(test.id):
             shown_call = f"{callee}({', '.join(render(a) for a in case.arguments)})"
-            tests.append(PlannedTest(test.id, name, call=shown_call, expected=render(case.expected)))
+            tolerance = submission.tolerance_for(test)
+            tests.append(
+                PlannedTest(test.id, name, call=shown_call, expected=render(case.expected), tolerance=tolerance)
+            )
         else:
             tests.append(PlannedTest(test.id, name, custom=True))
     return Plan(Mode.FUNCTION, tuple(tests), target.function.display if target else "")
