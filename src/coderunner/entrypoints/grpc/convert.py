@@ -11,7 +11,7 @@ from datetime import datetime
 
 from coderunner.domain.execution import Execution
 from coderunner.domain.outcome import TestOutcome
-from coderunner.domain.submission import InputPolicy, Limits, Submission, TestCase
+from coderunner.domain.submission import InputPolicy, Limits, Submission, TestCase, Tolerance
 from coderunner.entrypoints.grpc._generated import code_runner_pb2 as pb
 from coderunner.entrypoints.summary import summarize
 
@@ -22,8 +22,9 @@ _LIMIT_FIELDS = ("timeout_s", "memory_mb", "cpus", "compile_timeout_s", "compile
 def to_submission(request: pb.ExecutionRequest, *, policy: InputPolicy, default_limits: Limits) -> Submission:
     """The validated ``Submission`` for ``request`` (``InvalidSubmission`` names the field).
 
-    An empty ``language`` means C++, an empty ``function_name`` means "choose", and an
-    unset or zero limit keeps ``default_limits``'s value.
+    An empty ``language`` means C++, an empty ``function_name`` means "choose", an
+    unset or zero limit keeps ``default_limits``'s value, and an unset tolerance field
+    is inherited (tolerances are ``optional``: a zero is a real value).
     """
     return Submission.create(
         code=request.code,
@@ -33,6 +34,7 @@ def to_submission(request: pb.ExecutionRequest, *, policy: InputPolicy, default_
                 input=test.input,
                 expected_output=test.expected_output,
                 custom_validation_code=test.custom_validation_code,
+                tolerance=to_tolerance(test.tolerance) if test.HasField("tolerance") else None,
             )
             for test in request.tests
         ],
@@ -43,6 +45,15 @@ def to_submission(request: pb.ExecutionRequest, *, policy: InputPolicy, default_
         code_version_id=request.code_version_id,
         student_id=request.student_id,
         policy=policy,
+        tolerance=to_tolerance(request.tolerance) if request.HasField("tolerance") else None,
+    )
+
+
+def to_tolerance(message: pb.Tolerance) -> Tolerance:
+    """The fields ``message`` sets; ``Submission.create`` checks them."""
+    return Tolerance(
+        absolute=message.absolute if message.HasField("absolute") else None,
+        relative=message.relative if message.HasField("relative") else None,
     )
 
 
