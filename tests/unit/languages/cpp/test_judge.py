@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from coderunner.domain.outcome import AssertionFailure, ProcessOutcome, ProcessStatus, TestStatus
+from coderunner.domain.submission import DEFAULT_TOLERANCE, Tolerance
 from coderunner.languages.cpp.judge import judge_function, judge_program, normalise_output
 from coderunner.languages.cpp.program import PlannedTest
 
@@ -50,6 +53,21 @@ def ran(report: bytes, exit_code: int = 0, **extra: object) -> ProcessOutcome:
 def test_exit_zero_and_a_complete_report_of_its_own_test_case_passes() -> None:
     outcome = judge_function(GENERATED, ran(PASSING))
     assert (TestStatus.PASSED, 12) == (outcome.status, outcome.duration_ms)
+
+
+def test_a_returned_number_passes_within_the_tests_tolerance() -> None:
+    """8.181534 for 8.18 passes where the exercise allows 0.01, and fails under the default."""
+    test = PlannedTest("t1", "cr_n_0", call="area(1.6138)", expected="8.18", tolerance=Tolerance(absolute=0.01))
+    report = ran(xml(returned("8.181534"), successes=0))
+    assert TestStatus.PASSED == judge_function(test, report).status
+    assert TestStatus.FAILED == judge_function(replace(test, tolerance=DEFAULT_TOLERANCE), report).status
+
+
+def test_a_returned_map_or_set_passes_in_any_order() -> None:
+    words = PlannedTest("t1", "cr_n_0", call='count("b a")', expected='{"a": 1, "b": 1}')
+    assert TestStatus.PASSED == judge_function(words, ran(xml(returned('{"b": 1, "a": 1}'), successes=0))).status
+    values = PlannedTest("t1", "cr_n_0", call="distinct([2, 1, 2])", expected="[1, 2]")
+    assert TestStatus.PASSED == judge_function(values, ran(xml(returned("{2, 1}"), successes=0))).status
 
 
 def test_a_wrong_return_value_is_a_wrong_answer_with_expected_and_actual() -> None:
