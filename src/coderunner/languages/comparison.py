@@ -26,7 +26,8 @@ def same_value(actual: Literal, expected: Literal, tolerance: Tolerance = DEFAUL
 
     - Numbers: exactly when both are integers, else within ``tolerance`` (``math.isclose``
       with its absolute and relative parts; unset parts are ``DEFAULT_TOLERANCE``'s).
-    - Strings, chars, booleans and null: by value and kind (``'a'`` is not ``"a"``).
+    - Strings, chars, booleans and null: by value; a char equals a one-character string
+      (``"A"`` may be written for a returned ``'A'``, as inputs may write it for a char).
     - Arrays: element by element, in order.
     - Sets: the same elements in any order; an array compared with a set is read as one,
       so ``[1, 2, 3]`` written for a set matches a returned ``{3, 1, 2}``.
@@ -50,6 +51,8 @@ def _same(actual: Literal, expected: Literal, absolute: float, relative: float) 
             return a == b
         case ((Int() | Float()) as a, (Int() | Float()) as b):
             return math.isclose(float(a.value), float(b.value), rel_tol=relative, abs_tol=absolute)
+        case (Char(a), Str(b)) | (Str(a), Char(b)):
+            return a == b
         case Array(left), Array(right):
             return _same_sequence(left, right, absolute, relative)
         case Map(left), Map(right):
@@ -102,10 +105,8 @@ def _order(literal: Literal) -> tuple[Any, ...]:
             return (1, value)
         case Int(value) | Float(value):
             return (2, float(value), value)
-        case Char(value):
+        case Char(value) | Str(value):  # one rank: they compare equal
             return (3, value)
-        case Str(value):
-            return (4, value)
         case Array(items):
             return (5, tuple(_order(item) for item in items))
         case Set(items):

@@ -80,7 +80,7 @@ def test_a_wrong_return_value_is_a_wrong_answer_with_expected_and_actual() -> No
 @pytest.mark.parametrize(
     ("expected", "reported", "passes"),
     [
-        ("0.3", "0.30000000000000004", True),  # doctest::Approx's tolerance
+        ("0.3", "0.30000000000000004", True),  # the default tolerance
         ("2", "2.0", True),
         ("2.5", "2.6", False),
         ('"abc"', '"abc"', True),
@@ -88,7 +88,8 @@ def test_a_wrong_return_value_is_a_wrong_answer_with_expected_and_actual() -> No
         ("[[1, 2], [3]]", "[[1, 2], [3]]", True),
         ("[1, 2]", "[1, 2, 3]", False),
         ("null", "null", True),
-        ('"a"', "'a'", False),
+        ('"a"', "'a'", True),  # "a" is accepted as a char's expected value, so it must match one
+        ('"ab"', "'a'", False),
         ('"x"', '"xxxx...', False),  # a value cut short never compares equal
     ],
 )
