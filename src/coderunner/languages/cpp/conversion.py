@@ -150,6 +150,7 @@ def check(call: str, literal: Literal, ctype: CType) -> tuple[str, ...]:
     so nothing in the submission's process can find or forge a passing comparison. The
     literal still decides the type and is checked against it here.
     """
+    declared = ctype
     ctype = concretize(ctype, literal)
     if ctype.kind is Kind.CHAR_POINTER:
         if not isinstance(literal, Str | Null):
@@ -160,27 +161,44 @@ def check(call: str, literal: Literal, ctype: CType) -> tuple[str, ...]:
     if ctype.kind in (Kind.POINTER, Kind.UNSUPPORTED):
         raise mismatch(literal, ctype, "a returned value of this type cannot be compared; use custom_validation_code")
     expression(literal, ctype)  # raises when the expected literal cannot be a value of the return type
+    if not declared.concrete and _holds_map_or_set(ctype):
+        # A literal cannot tell std::map from std::unordered_map (nor set from unordered_set):
+        # keep the deduced result as it came back; show() prints either kind.
+        return (f"const auto cr_actual(({call}));",)
     return (f"const {ctype.spelling} cr_actual(({call}));",)
+
+
+def _holds_map_or_set(ctype: CType) -> bool:
+    return ctype.kind in (Kind.MAP, Kind.SET) or any(_holds_map_or_set(part) for part in ctype.parts)
 
 
 def concretize(ctype: CType, literal: Literal) -> CType:
     """Replace template parameters and ``auto`` by the type the literal suggests."""
     if ctype.concrete:
         return ctype
-    if ctype.kind is Kind.DEDUCED:
-        inferred = infer(literal)
-    elif ctype.kind is Kind.MAP and isinstance(literal, Map) and ctype.key and ctype.element:
-        keys = [concretize(ctype.key, key) for key, _ in literal.items]
-        values = [concretize(ctype.element, value) for _, value in literal.items]
-        inferred = container(ctype.template, _unify(values, literal), _unify(keys, literal)) if keys else ctype
-    elif (items := _elements_of(ctype, literal)) is not None and ctype.element is not None:
-        elements = [concretize(ctype.element, item) for item in items]
-        inferred = container(ctype.template, _unify(elements, literal)) if elements else ctype
-    else:
-        raise mismatch(literal, ctype, _expected_form(ctype))
+    inferred = _deduce(ctype, literal)
     if not inferred.concrete:
         raise mismatch(literal, ctype, "cannot deduce the element type of an empty array, set or map")
     return replace(inferred, rvalue_reference=ctype.rvalue_reference, written=ctype.written)
+
+
+def _deduce(ctype: CType, literal: Literal) -> CType:
+    """``ctype`` with what ``literal`` tells about its unknown parts; an empty container's
+    may stay unknown, for a sibling to tell (``[[1], []]`` is a ``vector<vector<int>>``)."""
+    if ctype.concrete:
+        return ctype
+    if ctype.kind is Kind.DEDUCED:
+        return infer(literal)
+    if ctype.kind is Kind.MAP and isinstance(literal, Map) and ctype.key and ctype.element:
+        if not literal.items:
+            return ctype
+        keys = [_deduce(ctype.key, key) for key, _ in literal.items]
+        values = [_deduce(ctype.element, value) for _, value in literal.items]
+        return container(ctype.template, _unify(values, literal), _unify(keys, literal))
+    if (items := _elements_of(ctype, literal)) is not None and ctype.element is not None:
+        elements = [_deduce(ctype.element, item) for item in items]
+        return container(ctype.template, _unify(elements, literal)) if elements else ctype
+    raise mismatch(literal, ctype, _expected_form(ctype))
 
 
 def _elements_of(ctype: CType, literal: Literal) -> tuple[Literal, ...] | None:

@@ -175,6 +175,12 @@ def test_map_and_set_results_are_stored_as_the_return_type() -> None:
     assert ("const std::set<int> cr_actual((f()));",) == check("f()", parse_value("[1, 2]"), parse_type("set<int>"))
 
 
+def test_a_deduced_result_holding_a_map_or_set_is_kept_as_returned() -> None:
+    """``auto`` may be an unordered_map: converting it to the std::map the literal suggests would not compile."""
+    assert ("const auto cr_actual((f()));",) == check("f()", parse_value('[{"a": 1}]'), parse_type("auto"))
+    assert ("const std::vector<int> cr_actual((f()));",) == check("f()", parse_value("[1]"), parse_type("auto"))
+
+
 def test_deduced_maps_take_the_widest_key_and_value_types() -> None:
     ctype = concretize(parse_type("map<K, V>", deduced=frozenset({"K", "V"})), parse_value("{1: 2, 3000000000: 2.5}"))
     assert "std::map<long long, double>" == ctype.spelling
@@ -188,3 +194,16 @@ def test_deduced_vectors_take_the_widest_element_type() -> None:
 def test_a_char_literal_is_not_a_string() -> None:
     with pytest.raises(TemplateError, match="expected a string"):
         expression(Char("a"), parse_type("string"))
+
+
+@pytest.mark.parametrize(
+    ("type_text", "literal", "spelling"),
+    [
+        ("vector<T>", "[[1], []]", "std::vector<std::vector<int>>"),
+        ("map<K, V>", "{3: [1], 1: []}", "std::map<int, std::vector<int>>"),
+        ("set<T>", "[{}, {1: 'a'}]", "std::set<std::map<int, char>>"),
+    ],
+)
+def test_an_empty_containers_type_comes_from_its_siblings(type_text: str, literal: str, spelling: str) -> None:
+    ctype = concretize(parse_type(type_text, deduced=frozenset({"T", "K", "V"})), parse_value(literal))
+    assert spelling == ctype.spelling
