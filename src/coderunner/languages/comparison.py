@@ -108,8 +108,8 @@ def _order(literal: Literal) -> tuple[Any, ...]:
         case Char(value) | Str(value):  # one rank: they compare equal
             return (3, value)
         case Array(items):
-            return (5, tuple(_order(item) for item in items))
+            return (4, tuple(_order(item) for item in items))
         case Set(items):
-            return (6, tuple(sorted(_order(item) for item in items)))
+            return (5, tuple(sorted(_order(item) for item in items)))
         case Map(pairs):
-            return (7, tuple(sorted((_order(key), _order(value)) for key, value in pairs)))
+            return (6, tuple(sorted((_order(key), _order(value)) for key, value in pairs)))

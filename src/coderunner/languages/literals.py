@@ -32,6 +32,7 @@ from coderunner.errors import TemplateError
 
 MAX_DEPTH = 100  # arrays nested deeper than any C++ type we convert to are a mistake
 MAX_INT_DIGITS = 60  # far beyond 64 bits, far below Python's int-parsing limit
+_SHOWN_CHARS = 60  # of a literal quoted in an error message
 
 
 @dataclass(frozen=True)
@@ -241,13 +242,14 @@ class _Parser:
         first = self.literal(depth)
         self.skip_space()
         is_map = self.text.startswith(":", self.pos)
+        kind = "map" if is_map else "set"
         pairs: list[tuple[Literal, Literal]] = []
         elements: list[Literal] = []
         seen: set[Literal] = set()
         key = first
         while True:
             if key in seen:
-                self.fail(f"{render(key)} appears twice in the {'map' if is_map else 'set'}")
+                self.fail(f"{render(key)[:_SHOWN_CHARS]} appears twice in the {kind}")
             seen.add(key)
             if is_map:
                 self.expect(":", "':' after the map key")
@@ -258,7 +260,7 @@ class _Parser:
             if self.text.startswith("}", self.pos):
                 self.pos += 1
                 return Map(tuple(pairs)) if is_map else Set(tuple(elements))
-            self.expect(",", f"',' or '}}' in the {'map' if is_map else 'set'}")
+            self.expect(",", f"',' or '}}' in the {kind}")
             key = self.literal(depth)
             self.skip_space()
 
