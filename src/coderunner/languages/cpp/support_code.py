@@ -36,11 +36,11 @@ template <class T>
 struct is_range<T, std::void_t<typename T::value_type, decltype(std::declval<const T&>().begin()),
                                decltype(std::declval<const T&>().end())>> : std::true_type {};
 template <class T, class = void>
-struct has_key : std::false_type {};  // std::set, std::map and their unordered kin
+struct has_key : std::false_type {};  // sets and maps, ordered or not
 template <class T>
 struct has_key<T, std::void_t<typename T::key_type>> : std::true_type {};
 template <class T, class = void>
-struct has_mapped : std::false_type {};  // std::map, std::unordered_map
+struct has_mapped : std::false_type {};  // maps, ordered or not
 template <class T>
 struct has_mapped<T, std::void_t<typename T::mapped_type>> : std::true_type {};
 
