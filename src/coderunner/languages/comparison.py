@@ -40,6 +40,29 @@ def same_value(actual: Literal, expected: Literal, tolerance: Tolerance = DEFAUL
     return _same(actual, expected, absolute, relative)
 
 
+def tolerance_note(actual: Literal | None, expected: Literal, tolerance: Tolerance) -> str:
+    """For a failure message: the tolerance, when a floating-point number was compared with it.
+
+    >>> tolerance_note(Float(0.500005), Float(0.5), Tolerance(0.01))
+    ' (tolerance: absolute 0.01, relative 1e-06)'
+    """
+    if not (_has_float(expected) or (actual is not None and _has_float(actual))):
+        return ""
+    absolute, relative = _resolved(tolerance)
+    return f" (tolerance: absolute {absolute:g}, relative {relative:g})"
+
+
+def _has_float(literal: Literal) -> bool:
+    match literal:
+        case Float():
+            return True
+        case Array(items) | Set(items):
+            return any(_has_float(item) for item in items)
+        case Map(pairs):
+            return any(_has_float(key) or _has_float(value) for key, value in pairs)
+    return False
+
+
 def _resolved(tolerance: Tolerance) -> tuple[float, float]:
     complete = tolerance.over(DEFAULT_TOLERANCE)
     return complete.absolute or 0.0, complete.relative or 0.0  # DEFAULT_TOLERANCE sets both

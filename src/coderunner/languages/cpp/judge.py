@@ -17,7 +17,7 @@ from dataclasses import replace
 from coderunner.domain.grading import TEST_TEXT_LIMIT, limit_outcome, text
 from coderunner.domain.outcome import AssertionFailure, ProcessOutcome, ProcessStatus, TestOutcome, TestStatus
 from coderunner.errors import TemplateError
-from coderunner.languages.comparison import same_value
+from coderunner.languages.comparison import same_value, tolerance_note
 from coderunner.languages.cpp.program import PlannedTest
 from coderunner.languages.cpp.report import Counts, Report, ReportError, TestCaseReport, parse_report
 from coderunner.languages.literals import parse_value
@@ -128,10 +128,12 @@ def _compare_returned(base: TestOutcome, test: PlannedTest, case: TestCaseReport
         actual = parse_value(returned)
     except TemplateError:
         actual = None
-    if actual is not None and same_value(actual, parse_value(test.expected), test.tolerance):
+    expected = parse_value(test.expected)
+    if actual is not None and same_value(actual, expected, test.tolerance):
         return replace(base, status=TestStatus.PASSED)
     failure = AssertionFailure(f"{test.call} == {test.expected}", test.expected, returned)
-    return replace(base, failures=(failure,), message=f"returned {returned}, expected {test.expected}")
+    note = tolerance_note(actual, expected, test.tolerance)
+    return replace(base, failures=(failure,), message=f"returned {returned}, expected {test.expected}{note}")
 
 
 def _exception(case: TestCaseReport) -> str:
