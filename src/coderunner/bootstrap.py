@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from coderunner.domain.submission import Limits
+from coderunner.errors import InvalidSubmission
+from coderunner.languages.plugin import Language
 from coderunner.languages.registry import available_languages, get_language
 from coderunner.sandbox.docker_sandbox import DockerSandbox
 from coderunner.sandbox.engine import connect
@@ -26,18 +29,25 @@ class Services:
     pipeline: Pipeline
     scheduler: Scheduler
 
+    def default_limits(self, language: Language) -> Limits:
+        """What a ``language`` submission that asks for no limits gets (the plug-in's, as configured)."""
+        return self.settings.default_limits(language.name, language.default_limits)
+
     async def start(self) -> None:
-        """Readies the images, recovers from a crashed predecessor, then warms the pool;
-        call once before serving."""
-        for name in available_languages():
-            await asyncio.to_thread(self.sandbox.image_for, get_language(name).image)
-        # Reap first: the pool's new containers carry the same instance label.
+        """Readies every language's image, recovers from a crashed predecessor, then sets up
+        each language's warm pool; call once before serving."""
+        languages = [get_language(name) for name in available_languages()]
+        for language in languages:
+            await asyncio.to_thread(self.sandbox.image_for, language.image)
+        # Reap first: the pools' new containers carry the same instance label.
         await recover(self.store, self.sandbox, self.settings.instance_name)
-        if self.settings.warm_pool_size:
-            compile_limits = self.settings.default_limits().compile_step
-            await asyncio.to_thread(
-                self.sandbox.start_pool, get_language("cpp").image, self.settings.warm_pool_size, compile_limits
-            )
+        for language in languages:
+            size = self.settings.pool_size(language.name)
+            limits = self.default_limits(language).compile_step
+            if self.settings.pool_at_start(language.name):
+                await asyncio.to_thread(self.sandbox.start_pool, language.image, size, limits)
+            else:
+                self.sandbox.pool_on_first_use(language.image, size, limits)
 
     async def stop(self) -> None:
         await self.scheduler.drain()
@@ -47,9 +57,11 @@ class Services:
 def build_services(settings: Settings) -> Services:
     """Connects to the engine and the database (migrating it) and wires the pipeline.
 
-    Raises ``SandboxUnavailable`` when no engine answers and ``StoreError`` when the
-    database cannot be reached.
+    Raises ``SandboxUnavailable`` when no engine answers, ``StoreError`` when the
+    database cannot be reached and ``InvalidSubmission`` when the settings name a language
+    that is not registered or set a default limit out of range.
     """
+    check_language_settings(settings)
     engine = create_engine_for(settings.database_url)
     migrate(engine)
     store = SqlExecutionStore(engine)
@@ -65,3 +77,16 @@ def build_services(settings: Settings) -> Services:
     pipeline = Pipeline(store, sandbox, get_language, server_instance=settings.instance_name)
     scheduler = Scheduler(pipeline, slots=settings.slots, queue_limit=settings.queue_limit)
     return Services(settings, images, sandbox, store, pipeline, scheduler)
+
+
+def check_language_settings(settings: Settings) -> None:
+    """Every language the settings name exists, and every language's default limits are in range."""
+    for variable, named in (
+        ("CODERUNNER_WARM_POOL_SIZES", settings.warm_pool_sizes),
+        ("CODERUNNER_LANGUAGE_LIMITS", settings.language_limits),
+    ):
+        for name in sorted(set(named) - set(available_languages())):
+            known = ", ".join(available_languages())
+            raise InvalidSubmission(variable, f"names the unknown language {name!r}; known: {known}")
+    for language in map(get_language, available_languages()):
+        settings.default_limits(language.name, language.default_limits)

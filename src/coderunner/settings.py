@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import os
 import socket
+from dataclasses import fields, replace
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from coderunner.domain.submission import InputPolicy, Limits
 from coderunner.sandbox.hardening import SandboxPolicy
 
 # The domain's own defaults, so that each default is written down once.
-_LIMITS, _POLICY, _INPUT = Limits(), SandboxPolicy(), InputPolicy()
+_POLICY, _INPUT = SandboxPolicy(), InputPolicy()
+_LIMIT_NAMES = frozenset(f.name for f in fields(Limits))
 
 
 class Settings(BaseSettings):
@@ -39,16 +42,23 @@ class Settings(BaseSettings):
     slots: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 1)), ge=1, le=256)
     queue_limit: int = Field(32, ge=0, le=10_000)
     request_wait_s: float = Field(120.0, gt=0, le=3600)
-    # Started, hardened containers kept ready (each serves one submission, then is removed).
+    # Started, hardened containers kept ready per language (each serves one submission, then
+    # is removed). A language named in warm_pool_sizes ("cpp=2,python=1") gets its pool with
+    # the service; any other gets warm_pool_size containers from its first submission on, so
+    # a language never used costs nothing.
     warm_pool_size: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 1)), ge=0, le=64)
-    # Default limits of a submission (the seed's: 256 MB, 0.5 CPU, 30 s), range-checked by Limits.
-    timeout_s: float = _LIMITS.timeout_s
-    memory_mb: int = _LIMITS.memory_mb
-    cpus: float = _LIMITS.cpus
-    compile_timeout_s: float = _LIMITS.compile_timeout_s
-    compile_memory_mb: int = _LIMITS.compile_memory_mb
-    compile_cpus: float = _LIMITS.compile_cpus
-    output_limit_bytes: int = _LIMITS.output_limit_bytes
+    warm_pool_sizes: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
+    # Default limits of a submission: each language declares its own (C++: the seed's 256 MB,
+    # 0.5 CPU, 30 s); a value set here overrides it for every language, and language_limits
+    # ('{"cpp": {"timeout_s": 10}}') for one. Range-checked by Limits.
+    timeout_s: float | None = None
+    memory_mb: int | None = None
+    cpus: float | None = None
+    compile_timeout_s: float | None = None
+    compile_memory_mb: int | None = None
+    compile_cpus: float | None = None
+    output_limit_bytes: int | None = None
+    language_limits: dict[str, dict[str, int | float]] = Field(default_factory=dict)
     # Sandbox-wide limits
     pids_limit: int = Field(_POLICY.pids_limit, ge=8, le=4096)
     nofile: int = Field(_POLICY.nofile, ge=16, le=65536)
@@ -81,17 +91,52 @@ class Settings(BaseSettings):
             raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
         return value
 
-    def default_limits(self) -> Limits:
-        """The limits a submission gets when it asks for none (raises InvalidSubmission if out of range)."""
-        return Limits(
-            timeout_s=self.timeout_s,
-            memory_mb=self.memory_mb,
-            cpus=self.cpus,
-            compile_timeout_s=self.compile_timeout_s,
-            compile_memory_mb=self.compile_memory_mb,
-            compile_cpus=self.compile_cpus,
-            output_limit_bytes=self.output_limit_bytes,
-        )
+    @field_validator("warm_pool_sizes", mode="before")
+    @classmethod
+    def _parse_pool_sizes(cls, value: object) -> object:
+        """``"cpp=2,python=1"`` (the environment's spelling) or a mapping."""
+        if not isinstance(value, str):
+            return value
+        sizes: dict[str, str] = {}
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            name, sep, size = item.partition("=")
+            if not sep or not name.strip():
+                raise ValueError(f"{item!r} is not LANGUAGE=SIZE (the whole value: LANGUAGE=SIZE,LANGUAGE=SIZE,...)")
+            sizes[name.strip().lower()] = size.strip()
+        return sizes
+
+    @field_validator("warm_pool_sizes")
+    @classmethod
+    def _pool_sizes_in_range(cls, value: dict[str, int]) -> dict[str, int]:
+        for name, size in value.items():
+            if not 0 <= size <= 64:
+                raise ValueError(f"{name}={size}: a pool size must be between 0 and 64")
+        return value
+
+    @field_validator("language_limits")
+    @classmethod
+    def _known_limit_names(cls, value: dict[str, dict[str, int | float]]) -> dict[str, dict[str, int | float]]:
+        for language, limits in value.items():
+            unknown = sorted(set(limits) - _LIMIT_NAMES)
+            if unknown:
+                raise ValueError(f"{language}: unknown limits {unknown}; known: {sorted(_LIMIT_NAMES)}")
+        return {language.lower(): limits for language, limits in value.items()}
+
+    def default_limits(self, language: str, declared: Limits) -> Limits:
+        """The limits a ``language`` submission gets when it asks for none: the plug-in's
+        ``declared`` ones, overridden by the settings for every language, then by those for
+        this one (raises InvalidSubmission if one is out of range)."""
+        everywhere = {name: getattr(self, name) for name in _LIMIT_NAMES if getattr(self, name) is not None}
+        here = self.language_limits.get(language, {})
+        return replace(declared, **(everywhere | here))
+
+    def pool_size(self, language: str) -> int:
+        """How many warm containers ``language`` keeps ready."""
+        return self.warm_pool_sizes.get(language, self.warm_pool_size)
+
+    def pool_at_start(self, language: str) -> bool:
+        """Whether ``language``'s pool fills with the service (named in warm_pool_sizes), not at first use."""
+        return language in self.warm_pool_sizes
 
     def input_policy(self) -> InputPolicy:
         return InputPolicy(

@@ -103,6 +103,25 @@ def test_the_original_clients_smoke_test_passes(stub: Any) -> None:
     assert response.execution_id
 
 
+def test_list_languages_names_each_language_with_its_exact_runtime_version(stub: Any) -> None:
+    languages = {language.name: language for language in stub.ListLanguages(pb.ListLanguagesRequest()).languages}
+    cpp = languages["cpp"]
+    assert cpp.runtime_version.startswith("g++ 14.")
+    assert (["function", "program"], 256) == (list(cpp.modes), cpp.default_limits.memory_mb)
+    response = stub.EvaluateSolution(request(), timeout=120)
+    details = stub.GetExecution(pb.GetExecutionRequest(execution_id=response.execution_id), timeout=10)
+    assert "cpp" == details.language
+
+
+def test_the_mode_field_is_honoured(stub: Any) -> None:
+    """Field 10: program mode on a bare function is a template error; an old client never sets it."""
+    response = stub.EvaluateSolution(request(mode="program"), timeout=120)
+    assert ("template_error", False) == (response.error_type, response.success)
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.EvaluateSolution(request(mode="script"), timeout=120)
+    assert grpc.StatusCode.INVALID_ARGUMENT == caught.value.code()
+
+
 def test_a_function_is_graded_and_stored(stub: Any) -> None:
     response = stub.EvaluateSolution(request(), timeout=120)
     assert (True, ["t1", "t2"]) == (response.success, list(response.approved_tests))

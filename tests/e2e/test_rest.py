@@ -326,6 +326,33 @@ def test_the_service_endpoints(http: httpx.Client) -> None:
     assert "/v1/executions" in http.get("/openapi.json").json()["paths"]
 
 
+def test_each_language_is_listed_with_its_exact_runtime_version_modes_and_limits(
+    http: httpx.Client, student: str
+) -> None:
+    """The version listed is the one every result of that language reports."""
+    listed = {language["name"]: language for language in http.get("/v1/languages").json()}
+    cpp = listed["cpp"]
+    assert cpp["runtime_version"].startswith("g++ 14.")
+    assert (["function", "program"], [".cpp", ".cc", ".cxx"]) == (cpp["modes"], cpp["file_extensions"])
+    assert (30.0, 256, 0.5, 1024) == tuple(
+        cpp["default_limits"][key] for key in ("timeout_s", "memory_mb", "cpus", "compile_memory_mb")
+    )
+    result = http.post("/v1/executions", json=body(student_id=student)).json()
+    assert cpp["runtime_version"] == result["compiler_version"]
+
+
+def test_an_explicit_mode_decides_how_the_code_is_run(http: httpx.Client, student: str) -> None:
+    """Function mode tests the function even when the code has a main; program mode needs a main."""
+    with_main = ADD + "\nint main() { return add(1, 1) == 2 ? 0 : 1; }\n"
+    as_function = http.post("/v1/executions", json=body(with_main, student, mode="function")).json()
+    assert ("accepted", ["t1", "t2"]) == (as_function["verdict"], as_function["approved_test_ids"])
+    as_program = http.post("/v1/executions", json=body(ADD, student, mode="program")).json()
+    assert ("template_error", "completed") == (as_program["error_type"], as_program["status"])
+    assert "defines none" in as_program["error_message"]
+    refused = http.post("/v1/executions", json=body(ADD, student, mode="script"))
+    assert (422, "mode") == (refused.status_code, refused.json()["field"])
+
+
 def test_fifty_concurrent_requests_are_all_answered_and_none_is_lost(server: RunningServer, student: str) -> None:
     async def fire() -> list[httpx.Response]:
         limits = httpx.Limits(max_connections=60)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from coderunner.domain.outcome import Grade, ProcessOutcome, ProcessStatus, TestOutcome, TestStatus, Verdict
-from coderunner.domain.sandbox_job import COMPILER_VERSION_LABEL, SandboxRun
+from coderunner.domain.sandbox_job import RUNTIME_VERSION_LABEL, SandboxRun
 
 TEST_TEXT_LIMIT = 8 * 1024  # per test's stdout/stderr kept in a TestOutcome
 GRADE_TEXT_LIMIT = 64 * 1024  # compile output and the stdout/stderr kept in a Grade
@@ -89,7 +89,7 @@ def grade_run(
         Verdict.INTERNAL_ERROR,
         compile_output=compile_output,
         image_id=run.image_id,
-        compiler_version=run.image_labels.get(COMPILER_VERSION_LABEL, ""),
+        compiler_version=run.image_labels.get(RUNTIME_VERSION_LABEL, ""),
         details=dict(details or {}),
     )
     failed = next((o for o in run.compile if o.status is not ProcessStatus.SUCCESS), None)

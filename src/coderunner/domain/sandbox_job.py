@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from coderunner.domain.outcome import ProcessOutcome
 
 WORKSPACE = "/workspace"
-# Image label (set when the base image is built) naming the toolchain a result came from.
-COMPILER_VERSION_LABEL = "org.coderunner.compiler_version"
+# Image label naming the exact compiler or interpreter a result came from: each language's
+# image recipe writes it (see sandbox/images.py); results report it as compiler_version.
+RUNTIME_VERSION_LABEL = "org.coderunner.runtime_version"
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,21 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from coderunner.domain.sandbox_job import StepLimits
 from coderunner.errors import InvalidSubmission
 
-DEFAULT_LANGUAGE = "cpp"
+
+class Mode(StrEnum):
+    """What a submission is: a function the tests call, or a whole program fed each test's stdin.
+
+    A submission that names no mode leaves the choice to its language plug-in, which infers
+    it from the code (and documents its rule).
+    """
+
+    FUNCTION = "function"
+    PROGRAM = "program"
 
 
 @dataclass(frozen=True)
@@ -143,6 +153,7 @@ class Submission:
     tests: tuple[TestCase, ...]
     limits: Limits = field(default_factory=Limits)
     function_name: str | None = None
+    mode: Mode | None = None  # None: the plug-in infers it from the code
     challenge_id: str = ""
     code_version_id: str = ""
     student_id: str = ""
@@ -156,11 +167,12 @@ class Submission:
     def create(
         cls,
         *,
+        language: str,
         code: str,
         tests: Iterable[TestCase],
-        language: str = "",
         limits: Limits | None = None,
         function_name: str | None = None,
+        mode: str | None = None,
         challenge_id: str = "",
         code_version_id: str = "",
         student_id: str = "",
@@ -169,11 +181,17 @@ class Submission:
     ) -> Submission:
         """Validate and normalise a request.
 
-        >>> Submission.create(code="int f(){return 1;}", tests=[TestCase(id="", expected_output="1")]).tests[0].id
+        ``language`` is a plug-in's wire name (entry points resolve the wire's defaults
+        before); ``mode`` is ``"function"``, ``"program"``, or empty/None to infer it.
+
+        >>> Submission.create(language="cpp", code="int f(){return 1;}",
+        ...                   tests=[TestCase(id="", expected_output="1")]).tests[0].id
         'test-1'
         """
         policy = policy or InputPolicy()
-        language = (language or DEFAULT_LANGUAGE).strip().lower()
+        language = language.strip().lower()
+        if not language:
+            raise InvalidSubmission("language", "is empty")
         if not code.strip():
             raise InvalidSubmission("code", "is empty")
         if len(code.encode()) > policy.max_code_bytes:
@@ -198,11 +216,23 @@ class Submission:
             tests=cases,
             limits=limits or Limits(),
             function_name=function_name,
+            mode=_parse_mode(mode),
             challenge_id=challenge_id,
             code_version_id=code_version_id,
             student_id=student_id,
             tolerance=(tolerance or Tolerance()).over(DEFAULT_TOLERANCE),
         )
+
+
+def _parse_mode(mode: str | None) -> Mode | None:
+    text = (mode or "").strip().lower()
+    if not text:
+        return None
+    try:
+        return Mode(text)
+    except ValueError:
+        known = ", ".join(m.value for m in Mode)
+        raise InvalidSubmission("mode", f"unknown mode {mode!r}; one of {known}, or empty to infer it") from None
 
 
 def _normalise_tests(tests: list[TestCase], policy: InputPolicy) -> tuple[TestCase, ...]:

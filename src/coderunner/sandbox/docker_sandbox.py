@@ -83,11 +83,30 @@ class DockerSandbox:
         self._uids = UidAllocator(uid_base, uid_slots)
         self._image_cache: dict[str, tuple[str, dict[str, str]]] = {}
         self._image_lock = threading.Lock()
-        self._pool: WarmPool | None = None
-        self._pool_limits: StepLimits | None = None
+        # One pool per image (language), started now or at the image's first job.
+        self._pools: dict[str, WarmPool] = {}
+        self._pool_limits: dict[str, StepLimits] = {}
+        self._pools_on_first_use: dict[str, tuple[int, StepLimits]] = {}
+        self._pools_lock = threading.Lock()
 
     def start_pool(self, image: str, size: int, limits: StepLimits) -> None:
-        """Keeps ``size`` started containers of ``image`` ready, sized for ``limits`` (compile phase)."""
+        """Keeps ``size`` started containers of ``image`` ready from now on, sized for ``limits`` (compile phase)."""
+        with self._pools_lock:
+            self._start_pool(image, size, limits)
+
+    def pool_on_first_use(self, image: str, size: int, limits: StepLimits) -> None:
+        """Like ``start_pool``, but only once a job for ``image`` comes: an image nobody uses costs nothing."""
+        with self._pools_lock:
+            self._pools_on_first_use[image] = (size, limits)
+
+    def warm_ready(self, image: str) -> int:
+        """How many started containers of ``image`` wait in its pool now."""
+        pool = self._pools.get(image)
+        return pool.ready if pool is not None else 0
+
+    def _start_pool(self, image: str, size: int, limits: StepLimits) -> None:
+        if image in self._pools or size <= 0:
+            return
         image_id, _ = self.image_for(image)
 
         def make() -> WarmContainer:
@@ -102,14 +121,24 @@ class DockerSandbox:
                 raise
             return WarmContainer(handle.container, users, image_id)
 
-        self._pool_limits = limits
-        self._pool = WarmPool(make, self._discard, size)
-        self._pool.start()
+        self._pool_limits[image] = limits
+        self._pools[image] = pool = WarmPool(make, self._discard, size)
+        pool.start()
+
+    def _take_warm(self, image: str) -> WarmContainer | None:
+        with self._pools_lock:
+            if image not in self._pools and image in self._pools_on_first_use:
+                self._start_pool(image, *self._pools_on_first_use.pop(image))
+            pool = self._pools.get(image)
+        return pool.take() if pool is not None else None
 
     def close(self) -> None:
         """Removes the warm containers (shutdown); running jobs remove their own."""
-        if self._pool is not None:
-            self._pool.close()
+        with self._pools_lock:
+            pools = list(self._pools.values())
+            self._pools_on_first_use.clear()
+        for pool in pools:
+            pool.close()
 
     def _discard(self, warm: WarmContainer) -> None:
         self._remove(_Handle(container=warm.container))
@@ -152,7 +181,7 @@ class DockerSandbox:
     def _execute(self, job: SandboxJob, handle: _Handle) -> SandboxRun:
         check_job(job)
         image_id, labels = self.image_for(job.image)
-        warm = self._pool.take() if self._pool is not None else None
+        warm = self._take_warm(job.image)
         if warm is not None and warm.image_id != image_id:  # the image was rebuilt meanwhile
             self._discard(warm)
             warm = None
@@ -167,7 +196,7 @@ class DockerSandbox:
             if warm is None:
                 # Started only once the handle holds it: a failed start still gets it removed.
                 handle.container.start()
-            elif job.compile_limits != self._pool_limits:
+            elif job.compile_limits != self._pool_limits[job.image]:
                 handle.container.update(**resource_kwargs(job.compile_limits))
             compile_outcomes = self._compile_phase(handle.container, job, users)
             not_run = tuple(ProcessOutcome(ProcessStatus.NOT_RUN) for _ in job.run)

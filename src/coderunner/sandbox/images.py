@@ -1,17 +1,29 @@
 """Sandbox images, built without any registry, cached by the hash of their recipe.
 
 A recipe is a folder under the images directory (``docker/`` in the repository). The
-base image is a Debian root filesystem made by debootstrap and ``docker import``ed;
-language images are Dockerfiles on top of it. Every image carries the hash of its
-recipe (and of its parent's) in a label, so ``ensure`` rebuilds only what changed —
-the seed's "image cache".
+base image (``base/`` plus the supervisor's source in ``supervisor/``) is a Debian root
+filesystem made by debootstrap and ``docker import``ed; it holds what every sandbox
+needs and no compiler. Every other folder with a ``Dockerfile`` is a language image,
+``coderunner-<folder>``, built on top of the base: nothing here names a language, so a
+new ``docker/<lang>/`` is found as it is.
+
+A language's Dockerfile installs its packages from the Debian mirror the base came
+from (the build runs on the host's network; no container registry is involved) and
+writes the exact versions it installed as ``KEY=VALUE`` lines to ``LABELS_FILE``; the
+builder stamps them on the image as ``org.coderunner.<KEY>`` labels (a Dockerfile
+``LABEL`` cannot hold a version only known after ``apt-get``). Every image carries the
+hash of its recipe (and of its parent's) in a label, so ``ensure`` rebuilds only what
+changed — the seed's "image cache".
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import io
+import json
 import subprocess
+import tarfile
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -21,14 +33,19 @@ from pathlib import Path
 
 import docker
 import docker.errors
+from docker.models.containers import Container
 from docker.models.images import Image
 
+from coderunner.domain.sandbox_job import RUNTIME_VERSION_LABEL
 from coderunner.errors import SandboxUnavailable
 from coderunner.sandbox.paths import default_images_dir
 
 LABEL_RECIPE = "org.coderunner.recipe"
+LABEL_PREFIX = "org.coderunner."
+IMAGE_PREFIX = "coderunner-"
 BASE_IMAGE = "coderunner-base"
 TAG = "latest"
+LABELS_FILE = "/etc/coderunner-labels"
 
 
 @dataclass(frozen=True)
@@ -41,12 +58,17 @@ class ImageRecipe:
     parent: str | None = None
 
 
-RECIPES: dict[str, ImageRecipe] = {
-    BASE_IMAGE: ImageRecipe(BASE_IMAGE, inputs=("base",)),
-    "coderunner-cpp": ImageRecipe(
-        "coderunner-cpp", inputs=("cpp", "supervisor"), dockerfile="cpp/Dockerfile", parent=BASE_IMAGE
-    ),
-}
+def discover_recipes(images_dir: Path) -> dict[str, ImageRecipe]:
+    """The base recipe, and one language recipe per ``<folder>/Dockerfile`` in ``images_dir``.
+
+    The supervisor is part of the base, so that a change to it rebuilds every image.
+    """
+    recipes = {BASE_IMAGE: ImageRecipe(BASE_IMAGE, inputs=("base", "supervisor"))}
+    for dockerfile in sorted(images_dir.glob("*/Dockerfile")):
+        folder = dockerfile.parent.name
+        name = IMAGE_PREFIX + folder
+        recipes[name] = ImageRecipe(name, inputs=(folder,), dockerfile=f"{folder}/Dockerfile", parent=BASE_IMAGE)
+    return recipes
 
 
 @dataclass(frozen=True)
@@ -64,14 +86,19 @@ class ImageBuilder:
         self._client = client
         self._dir = images_dir or default_images_dir()
         self._lock = threading.Lock()
-        self._verified: dict[str, str] = {}
+        self._recipes = discover_recipes(self._dir)
 
     @property
     def images_dir(self) -> Path:
         return self._dir
 
+    @property
+    def recipes(self) -> tuple[str, ...]:
+        """Every image this builder can build, the base first."""
+        return tuple(self._recipes)
+
     def recipe_hash(self, name: str) -> str:
-        recipe = _recipe(name)
+        recipe = self._recipe(name)
         digest = hashlib.sha256()
         if recipe.parent:
             digest.update(self.recipe_hash(recipe.parent).encode())
@@ -97,7 +124,7 @@ class ImageBuilder:
             return self._ensure(name)
 
     def _ensure(self, name: str) -> Image:
-        recipe = _recipe(name)
+        recipe = self._recipe(name)
         wanted = self.recipe_hash(name)
         image = self._find(name)
         if image is not None and image.labels.get(LABEL_RECIPE) == wanted:
@@ -128,7 +155,7 @@ class ImageBuilder:
             changes = [f"LABEL {LABEL_RECIPE}={wanted}", "ENV LANG=C.UTF-8"]
             for line in Path(f"{rootfs}.labels").read_text().splitlines():
                 key, _, value = line.partition("=")
-                changes.append(f'LABEL org.coderunner.{key}="{value}"')
+                changes.append(f"LABEL {LABEL_PREFIX}{key}={json.dumps(value)}")
             try:
                 self._client.api.import_image_from_file(str(rootfs), repository=recipe.name, tag=TAG, changes=changes)
             except docker.errors.DockerException as exc:
@@ -141,30 +168,72 @@ class ImageBuilder:
     def _build(self, recipe: ImageRecipe, wanted: str, parent: Image) -> Image:
         assert recipe.dockerfile is not None
         try:
-            image, _logs = self._client.images.build(
+            built, _logs = self._client.images.build(
                 path=str(self._dir),
                 dockerfile=recipe.dockerfile,
-                tag=f"{recipe.name}:{TAG}",
                 buildargs={"BASE_IMAGE": parent.id or ""},
-                labels={LABEL_RECIPE: wanted},
-                # No registry and no bridge here: the build needs no network at all.
-                network_mode="none",
+                # The host's network, for apt-get from the Debian mirror: the engine has no
+                # bridge, and sandboxes (never builds) are what must stay offline.
+                network_mode="host",
                 rm=True,
                 forcerm=True,
             )
+            return self._stamp(recipe.name, built, {LABEL_RECIPE: wanted})
         except docker.errors.BuildError as exc:
             tail = "".join(str(chunk.get("stream", chunk.get("error", ""))) for chunk in exc.build_log)[-2000:]
             raise SandboxUnavailable(f"building image {recipe.name} failed: {exc.msg}\n{tail}") from exc
         except docker.errors.DockerException as exc:
             raise SandboxUnavailable(f"building image {recipe.name} failed: {exc}") from exc
+
+    def _stamp(self, name: str, built: Image, labels: dict[str, str]) -> Image:
+        """Tags ``built`` as ``name`` with ``labels`` plus the versions its recipe wrote to ``LABELS_FILE``.
+
+        The recipe label comes with them, so an image is never taken as current before it is whole.
+        """
+        # Only read, never started; a recipe need not name a CMD, so this one names its own.
+        container = self._client.containers.create(built.id or "", command=["true"], network_mode="none")
+        try:
+            written = {LABEL_PREFIX + key: value for key, value in _read_labels_file(container).items()}
+        finally:
+            container.remove(force=True)
+        if not written.get(RUNTIME_VERSION_LABEL):
+            raise SandboxUnavailable(
+                f"the recipe of {name} wrote no runtime_version=... line to {LABELS_FILE}: results could not"
+                " say what graded them"
+            )
+        # A build of FROM alone keeps the image's configuration (CMD, USER, ...) as it is.
+        image, _logs = self._client.images.build(
+            fileobj=io.BytesIO(f"FROM {built.id}\n".encode()),
+            tag=f"{name}:{TAG}",
+            labels=written | labels,
+            network_mode="none",
+            rm=True,
+        )
         return image
 
+    def _recipe(self, name: str) -> ImageRecipe:
+        try:
+            return self._recipes[name]
+        except KeyError:
+            known = ", ".join(self._recipes)
+            raise SandboxUnavailable(f"no image recipe named {name!r} in {self._dir}; known: {known}") from None
 
-def _recipe(name: str) -> ImageRecipe:
+
+def _read_labels_file(container: Container) -> dict[str, str]:
+    """``KEY=VALUE`` lines of ``LABELS_FILE`` in ``container``; empty when the recipe wrote none."""
     try:
-        return RECIPES[name]
-    except KeyError:
-        raise SandboxUnavailable(f"no image recipe named {name!r}; known: {', '.join(RECIPES)}") from None
+        chunks, _stat = container.get_archive(LABELS_FILE)
+    except docker.errors.NotFound:
+        return {}
+    with tarfile.open(fileobj=io.BytesIO(b"".join(chunks))) as archive:
+        member = archive.extractfile(Path(LABELS_FILE).name)
+        text = member.read().decode() if member is not None else ""
+    labels = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip():
+            labels[key.strip()] = value.strip()
+    return labels
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from coderunner.domain.execution import Execution, ExecutionStatus, ProgramInfo,
 from coderunner.domain.outcome import Grade, Verdict
 from coderunner.domain.submission import Submission
 from coderunner.errors import TemplateError
-from coderunner.languages.plugin import Language
+from coderunner.languages.plugin import Language, check_mode
 from coderunner.service.ports import ExecutionStore, Sandbox
 
 log = structlog.get_logger("coderunner.pipeline")
@@ -48,8 +48,8 @@ class Pipeline:
         self._clock = clock
 
     async def record(self, submission: Submission, request: RequestInfo) -> Execution:
-        """Stores ``submission`` as pending (its language must exist: InvalidSubmission otherwise)."""
-        self._languages(submission.language)
+        """Stores ``submission`` as pending (its language must exist and have its mode: InvalidSubmission otherwise)."""
+        check_mode(self._languages(submission.language), submission)
         request = RequestInfo(request.client_address, request.user_agent, self._instance)
         return await self._store.create(str(uuid.uuid4()), submission, request, self._clock())
 

@@ -17,7 +17,7 @@ GradeFn = Callable[..., Awaitable[Grade]]
 @pytest.fixture
 def grade(sandbox: DockerSandbox) -> GradeFn:
     async def run(code: str, tests: Iterable[TestCase], function_name: str | None = None) -> Grade:
-        submission = Submission.create(code=code, tests=list(tests), function_name=function_name)
+        submission = Submission.create(language="cpp", code=code, tests=list(tests), function_name=function_name)
         program = CPP.generate(submission)
         result = await sandbox.execute(program.job)
         return CPP.grade(submission, program, result)

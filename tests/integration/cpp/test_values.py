@@ -43,7 +43,7 @@ std::map<char, int> letters(const std::string& s) {
 
 
 async def grade(sandbox: DockerSandbox, code: str, tests: list[TestCase], **fields: object) -> Grade:
-    submission = Submission.create(code=code, tests=tests, **fields)  # type: ignore[arg-type]
+    submission = Submission.create(language="cpp", code=code, tests=tests, **fields)  # type: ignore[arg-type]
     program = CPP.generate(submission)
     return CPP.grade(submission, program, await sandbox.execute(program.job))
 

@@ -62,7 +62,7 @@ async def test_different_compile_limits_are_applied_to_a_warm_container(sandbox:
     """A submission asking for less compile memory than the pool's gets it enforced."""
     sandbox.start_pool("coderunner-cpp", 1, POOL_LIMITS)
     try:
-        wait_for(lambda: sandbox._pool is not None and sandbox._pool.ready == 1)
+        wait_for(lambda: sandbox.warm_ready("coderunner-cpp") == 1)
         tight = POOL_LIMITS.__class__(POOL_LIMITS.wall_s, 32, POOL_LIMITS.cpus, POOL_LIMITS.output_limit_bytes)
         run = await sandbox.execute(cpp_job("#include <bits/stdc++.h>\nint main(){}", compile_limits=tight))
         assert ProcessStatus.MEMORY_LIMIT == run.compile[0].status

@@ -20,7 +20,7 @@ from coderunner.store.sql_store import SqlExecutionStore
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
-SUBMISSION = Submission.create(code="int f();", tests=[TestCase(id="t", expected_output="1")])
+SUBMISSION = Submission.create(language="cpp", code="int f();", tests=[TestCase(id="t", expected_output="1")])
 
 
 def test_sqlite_file_gets_wal_foreign_keys_and_busy_timeout(tmp_path: Path) -> None:

@@ -130,7 +130,9 @@ async def test_create_then_get_returns_every_field(store: SqlExecutionStore) -> 
 async def test_defaults_round_trip(store: SqlExecutionStore) -> None:
     """Empty ids, no function name and default limits come back as they went in."""
     execution_id = new_id()
-    submission = Submission.create(code="int main() {}", tests=[TestCase(id="", input="", expected_output="")])
+    submission = Submission.create(
+        language="cpp", code="int main() {}", tests=[TestCase(id="", input="", expected_output="")]
+    )
 
     await store.create(execution_id, submission, RequestInfo(), T0)
 

@@ -6,7 +6,7 @@ import pytest
 
 from coderunner.domain.grading import GRADE_TEXT_LIMIT, grade_run, limit_outcome, summary, text, verdict_for
 from coderunner.domain.outcome import Grade, ProcessOutcome, ProcessStatus, TestOutcome, TestStatus, Verdict
-from coderunner.domain.sandbox_job import COMPILER_VERSION_LABEL, SandboxRun
+from coderunner.domain.sandbox_job import RUNTIME_VERSION_LABEL, SandboxRun
 
 OK = ProcessOutcome(ProcessStatus.SUCCESS, 0)
 
@@ -118,7 +118,7 @@ def test_a_wrong_answer_is_not_an_error_message() -> None:
 
 
 def test_image_identity_and_details_are_kept() -> None:
-    run = SandboxRun(compile=(OK,), run=(OK,), image_id="sha256:9", image_labels={COMPILER_VERSION_LABEL: "14.2.0"})
+    run = SandboxRun(compile=(OK,), run=(OK,), image_id="sha256:9", image_labels={RUNTIME_VERSION_LABEL: "14.2.0"})
     grade = grade_run(run, ["a"], by_stdout, {"mode": "function"})
     assert ("sha256:9", "14.2.0", {"mode": "function"}) == (grade.image_id, grade.compiler_version, grade.details)
 

@@ -4,20 +4,45 @@ from __future__ import annotations
 
 import pytest
 
-from coderunner.domain.submission import DEFAULT_TOLERANCE, InputPolicy, Limits, Submission, TestCase, Tolerance
+from coderunner.domain.submission import (
+    DEFAULT_TOLERANCE,
+    InputPolicy,
+    Limits,
+    Mode,
+    Submission,
+    TestCase,
+    Tolerance,
+)
 from coderunner.errors import InvalidSubmission
 
 CODE = "int f(int x) { return x; }"
 
 
 def make(**overrides: object) -> Submission:
-    arguments: dict[str, object] = {"code": CODE, "tests": [TestCase("t1", "1", "1")]}
+    arguments: dict[str, object] = {"language": "cpp", "code": CODE, "tests": [TestCase("t1", "1", "1")]}
     arguments.update(overrides)
     return Submission.create(**arguments)  # type: ignore[arg-type]
 
 
-def test_empty_language_means_cpp() -> None:
-    assert "cpp" == make(language="").language
+def test_the_domain_has_no_default_language() -> None:
+    """What an empty language means is the wire's business (languages/registry.py), not the domain's."""
+    with pytest.raises(InvalidSubmission) as caught:
+        make(language=" ")
+    assert ("language", "is empty") == (caught.value.field, caught.value.problem)
+
+
+@pytest.mark.parametrize(
+    ("given", "mode"), [(None, None), ("", None), ("function", Mode.FUNCTION), (" Program ", Mode.PROGRAM)]
+)
+def test_a_mode_is_function_program_or_none_to_infer_it(given: str | None, mode: Mode | None) -> None:
+    assert mode == make(mode=given).mode
+
+
+def test_an_unknown_mode_names_the_field_and_the_choices() -> None:
+    with pytest.raises(InvalidSubmission) as caught:
+        make(mode="script")
+    assert "mode" == caught.value.field
+    assert "unknown mode 'script'; one of function, program, or empty to infer it" == caught.value.problem
 
 
 def test_missing_test_ids_are_generated_in_order() -> None:
@@ -73,15 +98,15 @@ def test_seed_defaults() -> None:
 def test_a_tolerance_must_be_a_finite_non_negative_number(part: str, value: object) -> None:
     tolerance = Tolerance(**{part: value})  # type: ignore[arg-type]
     with pytest.raises(InvalidSubmission) as caught:
-        Submission.create(code="x", tests=[TestCase("t")], tolerance=tolerance)
+        make(code="x", tests=[TestCase("t")], tolerance=tolerance)
     assert f"tolerance.{part}" == caught.value.field
     with pytest.raises(InvalidSubmission) as caught:
-        Submission.create(code="x", tests=[TestCase("t"), TestCase("u", tolerance=tolerance)])
+        make(code="x", tests=[TestCase("t"), TestCase("u", tolerance=tolerance)])
     assert f"tests[1].tolerance.{part}" == caught.value.field
 
 
 def test_a_tests_tolerance_overrides_the_requests_part_by_part() -> None:
-    submission = Submission.create(
+    submission = make(
         code="x",
         tests=[TestCase("own", tolerance=Tolerance(absolute=0.01)), TestCase("inherits")],
         tolerance=Tolerance(relative=0),
@@ -92,5 +117,5 @@ def test_a_tests_tolerance_overrides_the_requests_part_by_part() -> None:
 
 
 def test_zero_tolerance_is_allowed_and_means_exact() -> None:
-    submission = Submission.create(code="x", tests=[TestCase("t")], tolerance=Tolerance(0, 0))
+    submission = make(code="x", tests=[TestCase("t")], tolerance=Tolerance(0, 0))
     assert Tolerance(0, 0) == submission.tolerance

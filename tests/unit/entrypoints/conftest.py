@@ -19,6 +19,7 @@ MakeExecution = Callable[..., Execution]
 
 def submission(test_ids: tuple[str, ...] = ("t1", "t2", "t3")) -> Submission:
     return Submission.create(
+        language="cpp",
         code="int add(int a, int b) { return a + b; }",
         tests=[TestCase(i, "1, 2", "3") for i in test_ids],
         challenge_id="sum",

@@ -34,7 +34,7 @@ def request(**fields: object) -> pb.ExecutionRequest:
 
 
 def to_submission(message: pb.ExecutionRequest):  # type: ignore[no-untyped-def]
-    return convert.to_submission(message, policy=POLICY, default_limits=DEFAULTS)
+    return convert.to_submission(message, policy=POLICY, default_limits=lambda language: DEFAULTS)
 
 
 def test_the_original_clients_request_becomes_a_cpp_submission_with_default_limits() -> None:

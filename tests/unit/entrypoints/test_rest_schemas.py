@@ -30,12 +30,14 @@ def parse(**fields: object) -> ExecutionRequestIn:
 
 
 def test_a_minimal_body_is_a_cpp_submission_with_default_limits() -> None:
-    submission = parse().to_submission(InputPolicy(), DEFAULTS)
+    submission = parse().to_submission(InputPolicy(), lambda language: DEFAULTS)
     assert ("cpp", DEFAULTS, ("t1",)) == (submission.language, submission.limits, tuple(t.id for t in submission.tests))
 
 
 def test_given_limits_override_the_defaults_and_the_rest_stay() -> None:
-    submission = parse(limits={"timeout_s": 2, "memory_mb": 128}).to_submission(InputPolicy(), DEFAULTS)
+    submission = parse(limits={"timeout_s": 2, "memory_mb": 128}).to_submission(
+        InputPolicy(), lambda language: DEFAULTS
+    )
     assert (2.0, 128, DEFAULTS.cpus) == (
         submission.limits.timeout_s,
         submission.limits.memory_mb,
@@ -45,7 +47,7 @@ def test_given_limits_override_the_defaults_and_the_rest_stay() -> None:
 
 def test_an_out_of_range_limit_names_its_field() -> None:
     with pytest.raises(InvalidSubmission) as caught:
-        parse(limits={"timeout_s": 10_000}).to_submission(InputPolicy(), DEFAULTS)
+        parse(limits={"timeout_s": 10_000}).to_submission(InputPolicy(), lambda language: DEFAULTS)
     assert "limits.timeout_s" == caught.value.field
 
 
@@ -78,13 +80,13 @@ def test_tolerances_reach_the_submission_and_omitted_parts_are_inherited() -> No
             }
         ],
     )
-    submission = body.to_submission(InputPolicy(), DEFAULTS)
+    submission = body.to_submission(InputPolicy(), lambda language: DEFAULTS)
     assert Tolerance(DEFAULT_TOLERANCE.absolute, 0.0) == submission.tolerance
     assert Tolerance(0.01, 0.0) == submission.tolerance_for(submission.tests[0])
 
 
 def test_without_a_tolerance_the_default_applies() -> None:
-    assert DEFAULT_TOLERANCE == parse().to_submission(InputPolicy(), DEFAULTS).tolerance
+    assert DEFAULT_TOLERANCE == parse().to_submission(InputPolicy(), lambda language: DEFAULTS).tolerance
 
 
 def test_an_infinite_tolerance_is_refused() -> None:

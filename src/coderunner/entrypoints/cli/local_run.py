@@ -9,6 +9,7 @@ from typing import Any
 from coderunner.bootstrap import build_services
 from coderunner.domain.execution import Execution, RequestInfo
 from coderunner.domain.submission import Submission, TestCase, Tolerance
+from coderunner.languages.registry import get_language, language_for_file
 from coderunner.settings import Settings
 
 TEST_FIELDS = ("code_version_test_id", "input", "expected_output", "custom_validation_code")
@@ -59,14 +60,22 @@ def _read_tolerance(value: Any, where: str) -> Tolerance | None:
 
 
 async def evaluate_file(
-    settings: Settings, solution: Path, tests: Path, language: str, function_name: str | None
+    settings: Settings,
+    solution: Path,
+    tests: Path,
+    language_name: str | None,
+    function_name: str | None,
+    mode: str | None = None,
 ) -> Execution:
+    """Grades ``solution``; its language is ``language_name`` or, when None, told by its extension."""
+    language = get_language(language_name) if language_name else language_for_file(solution.name)
     submission = Submission.create(
         code=solution.read_text(),
         tests=read_tests(tests),
-        language=language,
+        language=language.name,
         function_name=function_name,
-        limits=settings.default_limits(),
+        mode=mode,
+        limits=settings.default_limits(language.name, language.default_limits),
         policy=settings.input_policy(),
     )
     services = build_services(settings)

@@ -57,8 +57,13 @@ def serve(
 def run(
     solution: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Source file to grade.")],
     tests: Annotated[Path, typer.Option("--tests", exists=True, dir_okay=False, help="JSON list of test cases.")],
-    language: Annotated[str, typer.Option(help="Language of the solution.")] = "cpp",
+    language: Annotated[
+        str | None, typer.Option(help="Language of the solution (default: told by the file's extension).")
+    ] = None,
     function_name: Annotated[str | None, typer.Option(help="Function under test, when there are several.")] = None,
+    mode: Annotated[
+        str | None, typer.Option(help="function or program (default: the language infers it from the code).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON.")] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -71,7 +76,7 @@ def run(
 
     settings = _settings(database_url=database_url)
     try:
-        execution = asyncio.run(evaluate_file(settings, solution, tests, language, function_name))
+        execution = asyncio.run(evaluate_file(settings, solution, tests, language, function_name, mode))
     except (CoderunnerError, ValueError) as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_ERROR) from exc
@@ -86,20 +91,27 @@ def run(
 
 
 @images_app.command("build")
-def images_build() -> None:
+def images_build(
+    languages: Annotated[
+        list[str] | None, typer.Argument(metavar="[LANGUAGE]...", help="Only these languages (default: all).")
+    ] = None,
+) -> None:
     """Build the sandbox images that are missing or out of date (idempotent)."""
+    from coderunner.domain.sandbox_job import RUNTIME_VERSION_LABEL
     from coderunner.languages.registry import available_languages, get_language
     from coderunner.sandbox.engine import connect
     from coderunner.sandbox.images import ImageBuilder
 
     settings = _settings()
     try:
+        chosen = [get_language(name) for name in languages or available_languages()]
         builder = ImageBuilder(connect(settings.docker_host), settings.images_dir)
-        for language in map(get_language, available_languages()):
+        for language in chosen:
             before = builder.state(language.image)
             image = builder.ensure(language.image)
             action = "up to date" if before.current else "built"
-            console.print(f"{language.image}: {action} ({image.short_id})")
+            version = image.labels.get(RUNTIME_VERSION_LABEL, "")
+            console.print(f"{language.image}: {action} ({image.short_id}, {version})")
     except CoderunnerError as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_ERROR) from exc

@@ -6,6 +6,7 @@ fields (1 to 10 of ``ExecutionResponse``) keep their meaning, the additions only
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -13,19 +14,27 @@ from coderunner.domain.execution import Execution
 from coderunner.domain.outcome import TestOutcome
 from coderunner.domain.submission import InputPolicy, Limits, Submission, TestCase, Tolerance
 from coderunner.entrypoints.grpc._generated import code_runner_pb2 as pb
+from coderunner.entrypoints.languages import LanguageInfo
 from coderunner.entrypoints.summary import summarize
+from coderunner.languages.plugin import Language
+from coderunner.languages.registry import get_language
 
 # proto3 scalars cannot be "unset": a zero means "keep the service default".
 _LIMIT_FIELDS = ("timeout_s", "memory_mb", "cpus", "compile_timeout_s", "compile_memory_mb")
 
 
-def to_submission(request: pb.ExecutionRequest, *, policy: InputPolicy, default_limits: Limits) -> Submission:
+def to_submission(
+    request: pb.ExecutionRequest, *, policy: InputPolicy, default_limits: Callable[[Language], Limits]
+) -> Submission:
     """The validated ``Submission`` for ``request`` (``InvalidSubmission`` names the field).
 
-    An empty ``language`` means C++, an empty ``function_name`` means "choose", an
-    unset or zero limit keeps ``default_limits``'s value, and an unset tolerance field
-    is inherited (tolerances are ``optional``: a zero is a real value).
+    An empty ``language`` means C++, an empty ``function_name`` means "choose", an empty
+    ``mode`` means "infer it from the code", and an unset or zero limit keeps the
+    language's default (``default_limits(language)``); an unset tolerance field is
+    inherited (tolerances are ``optional``: a zero is a real value).
     """
+    language = get_language(request.language)
+    defaults = default_limits(language)
     return Submission.create(
         code=request.code,
         tests=[
@@ -38,9 +47,10 @@ def to_submission(request: pb.ExecutionRequest, *, policy: InputPolicy, default_
             )
             for test in request.tests
         ],
-        language=request.language,
-        limits=to_limits(request.limits, default_limits) if request.HasField("limits") else default_limits,
+        language=language.name,
+        limits=to_limits(request.limits, defaults) if request.HasField("limits") else defaults,
         function_name=request.function_name or None,
+        mode=request.mode,
         challenge_id=request.challenge_id,
         code_version_id=request.code_version_id,
         student_id=request.student_id,
@@ -121,6 +131,18 @@ def to_details(execution: Execution) -> pb.ExecutionDetails:
         language=submission.language,
         created_at=rfc3339(execution.created_at),
         finished_at=rfc3339(execution.finished_at) if execution.finished_at else "",
+    )
+
+
+def to_language(info: LanguageInfo) -> pb.Language:
+    return pb.Language(
+        name=info.name,
+        display_name=info.display_name,
+        image=info.image,
+        runtime_version=info.runtime_version,
+        modes=list(info.modes),
+        file_extensions=list(info.file_extensions),
+        default_limits=pb.Limits(**{name: getattr(info.default_limits, name) for name in _LIMIT_FIELDS}),
     )
 
 

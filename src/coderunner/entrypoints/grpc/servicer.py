@@ -18,6 +18,7 @@ from coderunner.entrypoints.error_codes import error_field, wire_error
 from coderunner.entrypoints.grpc import convert
 from coderunner.entrypoints.grpc._generated import code_runner_pb2 as pb
 from coderunner.entrypoints.grpc._generated import code_runner_pb2_grpc as pb_grpc
+from coderunner.entrypoints.languages import describe_languages
 from coderunner.errors import CoderunnerError, InvalidSubmission
 
 log = structlog.get_logger("coderunner.grpc")
@@ -41,7 +42,7 @@ class SolutionEvaluationService(pb_grpc.SolutionEvaluationServiceServicer):
         settings = self._services.settings
         try:
             submission = convert.to_submission(
-                request, policy=settings.input_policy(), default_limits=settings.default_limits()
+                request, policy=settings.input_policy(), default_limits=self._services.default_limits
             )
             info = RequestInfo(client_address=_peer_address(context.peer()), user_agent=_user_agent(context))
             execution = await self._services.scheduler.evaluate(submission, info)
@@ -59,6 +60,15 @@ class SolutionEvaluationService(pb_grpc.SolutionEvaluationServiceServicer):
         except CoderunnerError as exc:
             await _abort(context, exc)
         return convert.to_details(execution)
+
+    async def ListLanguages(  # noqa: N802
+        self, request: pb.ListLanguagesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListLanguagesResponse:
+        try:
+            described = await describe_languages(self._services)
+        except CoderunnerError as exc:
+            await _abort(context, exc)
+        return pb.ListLanguagesResponse(languages=[convert.to_language(info) for info in described])
 
 
 async def _abort(context: grpc.aio.ServicerContext, exc: CoderunnerError) -> NoReturn:

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from coderunner.bootstrap import Services
 from coderunner.domain.execution import Execution, ExecutionStatus, RequestInfo
+from coderunner.entrypoints.languages import describe_languages
 from coderunner.entrypoints.readiness import check_readiness
 from coderunner.entrypoints.rest.problems import error_response, problem
 from coderunner.entrypoints.rest.schemas import (
@@ -20,10 +21,10 @@ from coderunner.entrypoints.rest.schemas import (
     ExecutionRequestIn,
     ExecutionSummaryOut,
     LanguageOut,
+    LimitsOut,
     ProblemOut,
 )
 from coderunner.errors import CoderunnerError, InvalidSubmission
-from coderunner.languages.registry import available_languages, get_language
 from coderunner.service.ports import ExecutionFilter
 
 router = APIRouter()
@@ -69,7 +70,7 @@ async def create_execution(
     while waiting cancels the evaluation.
     """
     settings = services.settings
-    submission = body.to_submission(settings.input_policy(), settings.default_limits())
+    submission = body.to_submission(settings.input_policy(), services.default_limits)
     info = RequestInfo(
         client_address=request.client.host if request.client else "",
         user_agent=request.headers.get("user-agent", "")[:500],
@@ -186,12 +187,20 @@ async def list_executions(
     )
 
 
-@router.get("/v1/languages", response_model=list[LanguageOut], tags=["service"])
-async def languages() -> list[LanguageOut]:
-    """The languages this server grades."""
+@router.get("/v1/languages", response_model=list[LanguageOut], responses={503: _ERRORS[503]}, tags=["service"])
+async def languages(services: ServicesDep) -> list[LanguageOut]:
+    """The languages this server grades, with the exact runtime version of each."""
     return [
-        LanguageOut(name=lang.name, display_name=lang.display_name, image=lang.image)
-        for lang in map(get_language, available_languages())
+        LanguageOut(
+            name=info.name,
+            display_name=info.display_name,
+            image=info.image,
+            runtime_version=info.runtime_version,
+            modes=list(info.modes),
+            file_extensions=list(info.file_extensions),
+            default_limits=LimitsOut.from_domain(info.default_limits),
+        )
+        for info in await describe_languages(services)
     ]
 
 

@@ -6,9 +6,10 @@ validated once more by ``Submission.create``, which names the offending field.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,6 +17,8 @@ from coderunner.domain.execution import Execution
 from coderunner.domain.outcome import AssertionFailure, TestOutcome
 from coderunner.domain.submission import InputPolicy, Limits, Submission, TestCase, Tolerance
 from coderunner.entrypoints.summary import summarize
+from coderunner.languages.plugin import Language
+from coderunner.languages.registry import get_language
 
 # ---- requests -------------------------------------------------------------------------
 
@@ -76,8 +79,13 @@ class ExecutionRequestIn(_Request):
     student_id: str = ""
     code: str = Field("", description="The submitted source.")
     tests: list[TestCaseIn] = Field(default_factory=list)
-    language: str = Field("", description='"cpp"; empty means C++. See GET /v1/languages.')
+    language: str = Field(
+        "", description="A name from GET /v1/languages; empty means C++ (as in the original service)."
+    )
     function_name: str | None = Field(None, description="The function under test, when the code has several.")
+    mode: Literal["function", "program", ""] = Field(
+        "", description="function or program; empty lets the language infer it from the code."
+    )
     limits: LimitsIn | None = None
     tolerance: ToleranceIn | None = Field(
         None, description="For returned floating-point numbers; omitted parts: absolute and relative 1e-6."
@@ -91,21 +99,24 @@ class ExecutionRequestIn(_Request):
                     "student_id": "s-1",
                     "code": "int add(int a, int b) { return a + b; }",
                     "tests": [{"code_version_test_id": "t1", "input": "1, 2", "expected_output": "3"}],
-                    "language": "cpp",
                 }
             ]
         }
     )
 
-    def to_submission(self, policy: InputPolicy, default_limits: Limits) -> Submission:
-        """The validated domain object (raises ``InvalidSubmission`` naming the field)."""
-        limits = self.limits.merged_with(default_limits) if self.limits else default_limits
+    def to_submission(self, policy: InputPolicy, default_limits: Callable[[Language], Limits]) -> Submission:
+        """The validated domain object (raises ``InvalidSubmission`` naming the field);
+        ``default_limits`` gives a language's limits where the request sets none."""
+        language = get_language(self.language)
+        defaults = default_limits(language)
+        limits = self.limits.merged_with(defaults) if self.limits else defaults
         return Submission.create(
             code=self.code,
             tests=[test.to_domain() for test in self.tests],
-            language=self.language,
+            language=language.name,
             limits=limits,
             function_name=self.function_name,
+            mode=self.mode,
             challenge_id=self.challenge_id,
             code_version_id=self.code_version_id,
             student_id=self.student_id,
@@ -299,9 +310,15 @@ class ExecutionPage(BaseModel):
 
 
 class LanguageOut(BaseModel):
-    name: str = Field(description='The wire name, e.g. "cpp".')
+    """``GET /v1/languages``: one language this server grades."""
+
+    name: str = Field(description="The name ExecutionRequest.language takes.")
     display_name: str
     image: str
+    runtime_version: str = Field(description="The exact compiler or interpreter, as the image's recipe stamped it.")
+    modes: list[str] = Field(description="What a submission can be: function, program.")
+    file_extensions: list[str] = Field(description="How the CLI tells a file's language.")
+    default_limits: LimitsOut = Field(description="What a submission that sets no limits gets.")
 
 
 class CheckOut(BaseModel):

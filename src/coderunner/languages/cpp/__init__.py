@@ -4,7 +4,9 @@ Code without ``main`` is graded in function mode: each input/expected test calls
 function under test once (see ``program.py`` for the harness, ``judge.py`` for how a
 result is trusted), and each test runs in a process of its own so that a crash or an
 ``exit(0)`` decides only that test. Code with ``main`` is compiled as it is and run once
-per test with the test's input as stdin.
+per test with the test's input as stdin. An explicit mode overrides that rule: program
+mode on code without ``main`` is a template error, and function mode on code with one
+tests the function, with that ``main`` renamed away and never run.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ import time
 from coderunner.domain.grading import grade_run
 from coderunner.domain.outcome import Grade, ProcessOutcome, TestOutcome
 from coderunner.domain.sandbox_job import SandboxJob, SandboxRun, Step
-from coderunner.domain.submission import Submission
+from coderunner.domain.submission import Limits, Mode, Submission
 from coderunner.languages.cpp import toolchain
 from coderunner.languages.cpp.judge import judge_function, judge_program
-from coderunner.languages.cpp.program import Mode, Plan, build
+from coderunner.languages.cpp.program import Plan, build
 from coderunner.languages.plugin import GeneratedProgram
 
 GENERATOR = "coderunner-cpp-doctest/1"
@@ -28,7 +30,7 @@ class CppLanguage:
     """The ``Language`` plug-in for C++.
 
     >>> from coderunner.domain.submission import TestCase
-    >>> submission = Submission.create(code="int twice(int x) { return 2 * x; }",
+    >>> submission = Submission.create(language="cpp", code="int twice(int x) { return 2 * x; }",
     ...                                tests=[TestCase("t1", "2", "4")])
     >>> CPP.generate(submission).job.run[0].argv[1].startswith("--test-case=cr_")
     True
@@ -37,6 +39,13 @@ class CppLanguage:
     name = "cpp"
     display_name = f"C++17 (g++ 14, doctest {toolchain.DOCTEST_VERSION})"
     image = toolchain.IMAGE
+    file_extensions: tuple[str, ...] = (".cpp", ".cc", ".cxx")
+    modes: tuple[Mode, ...] = (Mode.FUNCTION, Mode.PROGRAM)
+    # The seed's run limits (256 MB, 0.5 CPU, 30 s for all tests); g++ with the
+    # precompiled prelude needs more memory than any test, so its step has its own.
+    default_limits: Limits = Limits(
+        timeout_s=30.0, memory_mb=256, cpus=0.5, compile_timeout_s=30.0, compile_memory_mb=1024, compile_cpus=1.0
+    )
 
     def generate(self, submission: Submission, nonce: str | None = None) -> GeneratedProgram:
         """The sandbox job for ``submission``; ``TemplateError`` when the tests cannot be a

@@ -28,9 +28,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
-from coderunner.domain.submission import DEFAULT_TOLERANCE, Submission, TestCase, Tolerance
+from coderunner.domain.submission import DEFAULT_TOLERANCE, Mode, Submission, TestCase, Tolerance
 from coderunner.errors import TemplateError
 from coderunner.languages.cpp import macro_firewall, toolchain
 from coderunner.languages.cpp.conversion import cpp_string_literal
@@ -39,11 +38,6 @@ from coderunner.languages.cpp.signature import SOLUTION_CLASS, read_source
 from coderunner.languages.cpp.support_code import support_code
 from coderunner.languages.cpp.target import Case, Target, call, choose
 from coderunner.languages.literals import parse_arguments, parse_value, render
-
-
-class Mode(StrEnum):
-    FUNCTION = "function"  # no main: the tests call a function through doctest
-    PROGRAM = "program"  # a main: each test runs the program with stdin
 
 
 @dataclass(frozen=True)
@@ -81,9 +75,18 @@ def _custom_file(index: int) -> str:
 
 
 def build(submission: Submission, nonce: str) -> Harness:
-    """The program for ``submission``; ``TemplateError`` when its tests cannot be one."""
+    """The program for ``submission``; ``TemplateError`` when its tests cannot be one.
+
+    The mode is the submission's, or else told by the code: with a ``main`` it is a whole
+    program, without one a function. An explicit program mode needs a ``main``; in an
+    explicit function mode a ``main`` (kept for trying the code locally) is compiled
+    under another name and never run.
+    """
     source = read_source(submission.code)
-    if source.has_main:
+    mode = submission.mode or (Mode.PROGRAM if source.has_main else Mode.FUNCTION)
+    if mode is Mode.PROGRAM:
+        if not source.has_main:
+            raise TemplateError("program mode runs the code's main, but it defines none")
         return _whole_program(submission)
     screen(submission.code)
     cases = [_parse(index, test) for index, test in enumerate(submission.tests) if not test.is_custom]
@@ -98,7 +101,7 @@ def build(submission: Submission, nonce: str) -> Harness:
             raise
         # tree-sitter saw broken code: let the compiler explain it rather than our reader.
         return Harness(_broken(submission.code, exc), _function_plan(submission, nonce, None, cases))
-    text = _function_harness(submission, nonce, target, calls)
+    text = _function_harness(submission, nonce, target, calls, has_main=source.has_main)
     return Harness(text, _function_plan(submission, nonce, target, cases))
 
 
@@ -148,7 +151,7 @@ def _function_plan(submission: Submission, nonce: str, target: Target | None, ca
 
 
 def _function_harness(
-    submission: Submission, nonce: str, target: Target | None, calls: dict[str, tuple[str, ...]]
+    submission: Submission, nonce: str, target: Target | None, calls: dict[str, tuple[str, ...]], *, has_main: bool
 ) -> str:
     ns = f"cr_{nonce}"
     # The guard makes the harness empty when the user's code includes it again (as
@@ -168,7 +171,10 @@ def _function_harness(
     tail = _tail(submission, nonce, target, calls)
     names = macro_firewall.firewall_names([*tail, *(t.custom_validation_code for t in submission.tests)])
     lines += macro_firewall.push_lines(names)
+    # Function mode with a main: doctest's main runs the tests; the user's is renamed away.
+    lines += [f"#define main {ns}_main"] if has_main else []
     lines.append(_Foreign(toolchain.SOLUTION_SOURCE, submission.code))
+    lines += ["#undef main"] if has_main else []
     lines += macro_firewall.pop_lines(names)
     lines += tail
     for index, test in enumerate(submission.tests):

@@ -53,6 +53,7 @@ int main() {
 }"""
 SCENARIOS = {
     "solution": Submission.create(
+        language="cpp",
         code=SOLUTION,
         tests=[
             TestCase("pass", "[1, 2, 3], 0", "6"),
@@ -69,6 +70,7 @@ SCENARIOS = {
     ),
     # One function template, instantiated for each literal's type.
     "identity": Submission.create(
+        language="cpp",
         code=IDENTITY,
         tests=[TestCase(f"echo-{i}", json.dumps(s), json.dumps(s)) for i, s in enumerate(TRICKY)]
         + [
@@ -82,6 +84,7 @@ SCENARIOS = {
         ],
     ),
     "program": Submission.create(
+        language="cpp",
         code=PROGRAM,
         tests=[
             TestCase("ok", "7 2", "3\ndone"),
@@ -90,8 +93,12 @@ SCENARIOS = {
             TestCase("crash", "1 0", "0"),
         ],
     ),
-    "syntax-error": Submission.create(code="int f(int x) {\n  return x +;\n}\n", tests=[TestCase("t", "1", "1")]),
-    "unreadable": Submission.create(code="int f(int x {\n  return x;\n", tests=[TestCase("t", "1", "1")]),
+    "syntax-error": Submission.create(
+        language="cpp", code="int f(int x) {\n  return x +;\n}\n", tests=[TestCase("t", "1", "1")]
+    ),
+    "unreadable": Submission.create(
+        language="cpp", code="int f(int x {\n  return x;\n", tests=[TestCase("t", "1", "1")]
+    ),
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from coderunner.domain.outcome import ProcessOutcome, ProcessStatus, TestStatus, Verdict
-from coderunner.domain.sandbox_job import COMPILER_VERSION_LABEL, SandboxRun, StepLimits
+from coderunner.domain.sandbox_job import RUNTIME_VERSION_LABEL, SandboxRun, StepLimits
 from coderunner.domain.submission import Limits, Submission, TestCase
 from coderunner.languages.cpp import CPP
 from coderunner.languages.cpp.toolchain import CXXFLAGS, DOCTEST_MAIN_OBJECT, INCLUDE_DIR
@@ -14,7 +14,7 @@ HELLO = '#include <iostream>\nint main() { std::string s; std::cin >> s; std::co
 
 
 def submission(code: str, *tests: TestCase, limits: Limits | None = None) -> Submission:
-    return Submission.create(code=code, tests=tests, limits=limits)
+    return Submission.create(language="cpp", code=code, tests=tests, limits=limits)
 
 
 def passed(index: int, value: str) -> ProcessOutcome:
@@ -78,7 +78,7 @@ def test_every_test_passing_is_accepted_with_summed_metrics() -> None:
         compile=(ProcessOutcome(ProcessStatus.SUCCESS, 0),),
         run=(passed(0, "2"), passed(1, "4")),
         image_id="sha256:1",
-        image_labels={COMPILER_VERSION_LABEL: "g++ 14.2"},
+        image_labels={RUNTIME_VERSION_LABEL: "g++ 14.2"},
     )
     grade = CPP.grade(sub, CPP.generate(sub, nonce=NONCE), run)
     assert (Verdict.ACCEPTED, ["a", "b"], 10, 8, 200) == (

@@ -25,7 +25,9 @@ ECHO = "#include <string>\nstd::string echo(std::string s) { return s; }"
 
 
 def harness(code: str, *tests: TestCase, function_name: str | None = None) -> Harness:
-    submission = Submission.create(code=code, tests=tests or [TestCase("t1", "1", "1")], function_name=function_name)
+    submission = Submission.create(
+        language="cpp", code=code, tests=tests or [TestCase("t1", "1", "1")], function_name=function_name
+    )
     return build(submission, NONCE)
 
 

@@ -7,7 +7,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ExecutionRequest(_message.Message):
-    __slots__ = ("challenge_id", "code_version_id", "student_id", "code", "tests", "language", "function_name", "limits", "tolerance")
+    __slots__ = ("challenge_id", "code_version_id", "student_id", "code", "tests", "language", "function_name", "limits", "tolerance", "mode")
     CHALLENGE_ID_FIELD_NUMBER: _ClassVar[int]
     CODE_VERSION_ID_FIELD_NUMBER: _ClassVar[int]
     STUDENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -17,6 +17,7 @@ class ExecutionRequest(_message.Message):
     FUNCTION_NAME_FIELD_NUMBER: _ClassVar[int]
     LIMITS_FIELD_NUMBER: _ClassVar[int]
     TOLERANCE_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
     challenge_id: str
     code_version_id: str
     student_id: str
@@ -26,7 +27,8 @@ class ExecutionRequest(_message.Message):
     function_name: str
     limits: Limits
     tolerance: Tolerance
-    def __init__(self, challenge_id: _Optional[str] = ..., code_version_id: _Optional[str] = ..., student_id: _Optional[str] = ..., code: _Optional[str] = ..., tests: _Optional[_Iterable[_Union[TestCase, _Mapping]]] = ..., language: _Optional[str] = ..., function_name: _Optional[str] = ..., limits: _Optional[_Union[Limits, _Mapping]] = ..., tolerance: _Optional[_Union[Tolerance, _Mapping]] = ...) -> None: ...
+    mode: str
+    def __init__(self, challenge_id: _Optional[str] = ..., code_version_id: _Optional[str] = ..., student_id: _Optional[str] = ..., code: _Optional[str] = ..., tests: _Optional[_Iterable[_Union[TestCase, _Mapping]]] = ..., language: _Optional[str] = ..., function_name: _Optional[str] = ..., limits: _Optional[_Union[Limits, _Mapping]] = ..., tolerance: _Optional[_Union[Tolerance, _Mapping]] = ..., mode: _Optional[str] = ...) -> None: ...
 
 class TestCase(_message.Message):
     __slots__ = ("code_version_test_id", "input", "expected_output", "custom_validation_code", "tolerance")
@@ -149,3 +151,31 @@ class ExecutionDetails(_message.Message):
     created_at: str
     finished_at: str
     def __init__(self, execution_id: _Optional[str] = ..., status: _Optional[str] = ..., result: _Optional[_Union[ExecutionResponse, _Mapping]] = ..., challenge_id: _Optional[str] = ..., code_version_id: _Optional[str] = ..., student_id: _Optional[str] = ..., language: _Optional[str] = ..., created_at: _Optional[str] = ..., finished_at: _Optional[str] = ...) -> None: ...
+
+class ListLanguagesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListLanguagesResponse(_message.Message):
+    __slots__ = ("languages",)
+    LANGUAGES_FIELD_NUMBER: _ClassVar[int]
+    languages: _containers.RepeatedCompositeFieldContainer[Language]
+    def __init__(self, languages: _Optional[_Iterable[_Union[Language, _Mapping]]] = ...) -> None: ...
+
+class Language(_message.Message):
+    __slots__ = ("name", "display_name", "image", "runtime_version", "modes", "file_extensions", "default_limits")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_FIELD_NUMBER: _ClassVar[int]
+    RUNTIME_VERSION_FIELD_NUMBER: _ClassVar[int]
+    MODES_FIELD_NUMBER: _ClassVar[int]
+    FILE_EXTENSIONS_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_LIMITS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    display_name: str
+    image: str
+    runtime_version: str
+    modes: _containers.RepeatedScalarFieldContainer[str]
+    file_extensions: _containers.RepeatedScalarFieldContainer[str]
+    default_limits: Limits
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., image: _Optional[str] = ..., runtime_version: _Optional[str] = ..., modes: _Optional[_Iterable[str]] = ..., file_extensions: _Optional[_Iterable[str]] = ..., default_limits: _Optional[_Union[Limits, _Mapping]] = ...) -> None: ...

@@ -44,6 +44,11 @@ class SolutionEvaluationServiceStub:
                 request_serializer=code__runner__pb2.GetExecutionRequest.SerializeToString,
                 response_deserializer=code__runner__pb2.ExecutionDetails.FromString,
                 _registered_method=True)
+        self.ListLanguages = channel.unary_unary(
+                '/com.levelupjourney.coderunner.SolutionEvaluationService/ListLanguages',
+                request_serializer=code__runner__pb2.ListLanguagesRequest.SerializeToString,
+                response_deserializer=code__runner__pb2.ListLanguagesResponse.FromString,
+                _registered_method=True)
 
 
 class SolutionEvaluationServiceServicer:
@@ -63,6 +68,13 @@ class SolutionEvaluationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListLanguages(self, request, context):
+        """The languages this server grades, with their exact runtime versions (addition).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SolutionEvaluationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -75,6 +87,11 @@ def add_SolutionEvaluationServiceServicer_to_server(servicer, server):
                     servicer.GetExecution,
                     request_deserializer=code__runner__pb2.GetExecutionRequest.FromString,
                     response_serializer=code__runner__pb2.ExecutionDetails.SerializeToString,
+            ),
+            'ListLanguages': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLanguages,
+                    request_deserializer=code__runner__pb2.ListLanguagesRequest.FromString,
+                    response_serializer=code__runner__pb2.ListLanguagesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -131,6 +148,33 @@ class SolutionEvaluationService:
             '/com.levelupjourney.coderunner.SolutionEvaluationService/GetExecution',
             code__runner__pb2.GetExecutionRequest.SerializeToString,
             code__runner__pb2.ExecutionDetails.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLanguages(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/com.levelupjourney.coderunner.SolutionEvaluationService/ListLanguages',
+            code__runner__pb2.ListLanguagesRequest.SerializeToString,
+            code__runner__pb2.ListLanguagesResponse.FromString,
             options,
             channel_credentials,
             insecure,
