@@ -120,8 +120,17 @@ class ImageBuilder:
 
     def ensure(self, name: str) -> Image:
         """The current image ``name``, building it (and its parent) first when missing or stale."""
-        with self._lock, _process_lock():
+        image = self._find(name)
+        if image is not None and image.labels.get(LABEL_RECIPE) == self.recipe_hash(name):
+            return image  # current: no need to wait for a build of something else
+        with self._lock, _process_lock(self._engine_id()):
             return self._ensure(name)
+
+    def _engine_id(self) -> str:
+        try:
+            return str(self._client.info().get("ID", ""))
+        except docker.errors.DockerException as exc:
+            raise SandboxUnavailable(f"the Docker engine did not answer: {exc}") from exc
 
     def _ensure(self, name: str) -> Image:
         recipe = self._recipe(name)
@@ -237,9 +246,11 @@ def _read_labels_file(container: Container) -> dict[str, str]:
 
 
 @contextmanager
-def _process_lock() -> Iterator[None]:
-    """Two processes (a service and `coderunner images build`) never build at once."""
-    with open(Path(tempfile.gettempdir()) / "coderunner-images.lock", "w") as handle:
+def _process_lock(engine: str) -> Iterator[None]:
+    """Two processes (a service and `coderunner images build`) never build for one engine at once;
+    builds for different engines (``engine`` is the engine's ID) do not wait for each other."""
+    key = hashlib.sha256(engine.encode()).hexdigest()[:12]
+    with open(Path(tempfile.gettempdir()) / f"coderunner-images-{key}.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
