@@ -2,37 +2,52 @@
  * crsup: the in-container supervisor of coderunner.
  *
  * Runs the steps of one phase (compile, or the tests) one process at a time, each in its
- * own process group, with the phase's wall budget, a CPU rlimit and capped stdout/stderr
- * and report (fd 3) pipes. It reports measured facts on its own stdout in a framed format
- * that the service parses; it does not judge.
+ * own process group, with the phase's wall budget, CPU and file-size rlimits and capped
+ * stdout/stderr and report (fd 3) pipes. It reports measured facts on its own stdout in a
+ * framed format that the service parses; it does not judge.
  *
- * Why it can be trusted a little more than the program it runs: it is non-dumpable, so a
- * same-UID program can neither ptrace it nor open its stdout through /proc; what the
- * program can still do is kill or stop it. Killed, its report ends early: the service
- * counts the step it was running as a runtime error and the rest as not run. Stopped, it
- * is ended by the service's own outside deadline, which removes the container (a
- * timeout). The wall-clock limit that matters is enforced from outside.
+ * Identity. The run phase starts crsup as root whose only capabilities are CAP_SETUID,
+ * CAP_SETGID and CAP_SETPCAP (the container grants no others, and no-new-privileges is
+ * set), with `--as UID`: each step's process empties its capability bounding set, drops
+ * its groups and becomes UID:UID before it executes anything, so it holds no capability
+ * and can gain none. A process may signal another only if one of its own user ids matches
+ * the target's real or saved one: the steps (UID) cannot kill, stop or otherwise signal
+ * crsup (0), and as it is non-dumpable they cannot ptrace it or open its /proc files.
+ * `--as UID --exec ARGV...` drops the same way and executes ARGV (the container's PID 1
+ * and the compile phase, which then runs this program as the unprivileged builder).
+ * Without --as, crsup refuses to run as root, and its steps share its UID.
  *
- * Between steps, and whenever a step ends, everything else its UID runs is killed (kill(-1)
- * spares only this process and the namespace's init), so nothing a step leaves behind
- * survives into the next one; as child subreaper crsup reaps whatever it orphaned.
+ * Between steps, and whenever a step ends, everything else the step's UID runs is killed
+ * (kill(-1) with that UID as effective UID spares only this process and the namespace's
+ * init), so nothing a step leaves behind survives into the next one; as child subreaper
+ * crsup reaps whatever it orphaned.
  *
- * Usage: crsup BATCHFILE. Lines, fields separated by TAB:
- *   budget_ms N | cpu_s N | output_cap BYTES | stop_on_failure 0|1
+ * Memory. A step's peak is the larger of its RSS (ru_maxrss) and how far the container's
+ * memory cgroup grew above its level at the step's start, sampled at least every 10 ms:
+ * memory-backed files (memfd, tmpfs, /dev/shm) count, as the memory limit counts them.
+ * When the step's run saw an OOM kill, the cgroup was full: the peak is at least the
+ * limit minus that starting level.
+ *
+ * Usage: crsup [--as UID] BATCHFILE, or crsup --as UID --exec ARGV...
+ * BATCHFILE lines, fields separated by TAB:
+ *   budget_ms N | cpu_s N | output_cap BYTES | file_size BYTES | stop_on_failure 0|1
  *   step NAME STDIN(-|path) REPORT(0|1) ARGV0 [ARGV...]
  * Output per started step:
- *   "S NAME exit=E signal=S wall_ms=W cpu_ms=C maxrss_kb=M timed_out=T capped=K oom=O
+ *   "S NAME exit=E signal=S wall_ms=W cpu_ms=C peak_kb=M timed_out=T capped=K oom=O
  *    out=LEN:TRUNC err=LEN:TRUNC rep=LEN:TRUNC\n" then the three byte strings; then "E\n".
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
 #include <linux/openat2.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -63,7 +78,14 @@ struct capture {
 static long long budget_ms = 30000;
 static long cpu_s = 30;
 static size_t output_cap = 1 << 20;
+static long long file_size = -1; /* RLIMIT_FSIZE of each step; -1: inherited */
 static int stop_on_failure = 0;
+static uid_t step_uid = 0; /* --as: the identity of every step; 0: crsup's own */
+/* The container's memory cgroup (v2, or v1): current usage, limit, OOM kill count. */
+static const char *const usage_files[] = {"/sys/fs/cgroup/memory.current", "/sys/fs/cgroup/memory/memory.usage_in_bytes"};
+static const char *const limit_files[] = {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"};
+static const char *const oom_files[] = {"/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"};
+static int usage_fd = -1;
 static struct step steps[MAX_STEPS];
 static int nsteps = 0;
 
@@ -116,6 +138,7 @@ static void parse_batch(const char *path) {
     if (strcmp(key, "budget_ms") == 0) budget_ms = number(value);
     else if (strcmp(key, "cpu_s") == 0) cpu_s = (long)number(value);
     else if (strcmp(key, "output_cap") == 0) output_cap = (size_t)number(value);
+    else if (strcmp(key, "file_size") == 0) file_size = number(value);
     else if (strcmp(key, "stop_on_failure") == 0) stop_on_failure = number(value) != 0;
     else if (strcmp(key, "step") == 0) {
       if (nsteps == MAX_STEPS) { errno = E2BIG; die("too many steps"); }
@@ -142,11 +165,10 @@ static void parse_batch(const char *path) {
   if (output_cap == 0 || cpu_s == 0) { errno = EINVAL; die("output_cap and cpu_s must be positive"); }
 }
 
-/* Cumulative OOM kills of this container's memory cgroup (v2, then v1), or -1. */
+/* Cumulative OOM kills of this container's memory cgroup, or -1. */
 static long oom_kills(void) {
-  static const char *files[] = {"/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"};
   for (size_t i = 0; i < 2; i++) {
-    FILE *f = fopen(files[i], "re");
+    FILE *f = fopen(oom_files[i], "re");
     if (!f) continue;
     char key[64];
     long value;
@@ -158,10 +180,72 @@ static long oom_kills(void) {
   return -1;
 }
 
-/* Every process this UID may signal, except this one and the container's init. */
-static void kill_everything_else(pid_t pgid) {
+/* A number read from the start of a cgroup file, or -1 ("max" too). */
+static long long read_number(int fd) {
+  char buf[32];
+  ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return -1;
+  buf[n] = '\0';
+  char *end = NULL;
+  long long value = strtoll(buf, &end, 10);
+  return end == buf ? -1 : value;
+}
+
+/* Bytes charged to the container's memory cgroup now, or -1 when unknown. */
+static long long memory_usage(void) { return usage_fd >= 0 ? read_number(usage_fd) : -1; }
+
+static long long memory_limit(void) {
+  for (size_t i = 0; i < 2; i++) {
+    int fd = open(limit_files[i], O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    long long value = read_number(fd);
+    close(fd);
+    return value;
+  }
+  return -1;
+}
+
+/* Runs fn with the steps' UID as effective UID when crsup is root, so that kill() reaches
+ * their processes (root here holds no CAP_KILL); the saved UID 0 lets it switch back. */
+static void as_step_user(void (*fn)(pid_t), pid_t arg) {
+  if (step_uid != 0 && seteuid(step_uid) < 0) die("seteuid");
+  fn(arg);
+  if (step_uid != 0 && seteuid(0) < 0) die("seteuid back");
+}
+
+static void kill_all(pid_t pgid) {
   if (pgid > 0) kill(-pgid, SIGKILL);
   kill(-1, SIGKILL);
+}
+
+/* Every process the steps' UID runs, except this one and the container's init. */
+static void kill_everything_else(pid_t pgid) { as_step_user(kill_all, pgid); }
+
+/* Becomes uid:uid with no capability at all and no way to regain one; exits 126 (the
+ * reason on stderr) rather than run anything with more. */
+static void become(uid_t uid) {
+  for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) { perror("crsup: cannot empty the capability bounding set"); _exit(126); }
+  if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0) {
+    perror("crsup: cannot change user");
+    _exit(126);
+  }
+  /* Leaving UID 0 for good clears the permitted, effective and ambient sets; say so
+   * explicitly rather than rely on it, then check. */
+  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct none[2];
+  memset(none, 0, sizeof none);
+  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  struct __user_cap_data_struct held[2];
+  uid_t r, e, saved;
+  if (syscall(SYS_capset, &header, none) < 0 || syscall(SYS_capget, &header, held) < 0 ||
+      held[0].permitted | held[1].permitted | held[0].effective | held[1].effective | held[0].inheritable |
+          held[1].inheritable ||
+      prctl(PR_CAPBSET_READ, CAP_SETUID, 0, 0, 0) != 0 || getresuid(&r, &e, &saved) < 0 || r != uid || e != uid ||
+      saved != uid || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+    fprintf(stderr, "crsup: refusing to run with privileges left\n");
+    _exit(126);
+  }
 }
 
 /* The step's stdin: a regular file beneath the working directory (the workspace),
@@ -191,11 +275,18 @@ static int open_stdin(const char *path) {
 static void child(const struct step *s, int out_w, int err_w, int rep_w) {
   setpgid(0, 0);
   /* When the container runs out of memory, the kernel must pick the program, not us:
-   * raising one's own score needs no privilege, and descendants inherit it. */
+   * raising one's own score needs no privilege, and descendants inherit it. Dumpable
+   * again first, or /proc/self belongs to root (crsup is not dumpable); execve decides
+   * it anew for the program. */
+  prctl(PR_SET_DUMPABLE, 1);
   int adj = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
   if (adj >= 0) {
     if (write(adj, "1000", 4) < 0) {}
     close(adj);
+  }
+  if (step_uid != 0) {
+    if (dup2(err_w, 2) < 0) _exit(126);
+    become(step_uid);
   }
   /* stderr is already the capture pipe, so the reason lands in the step's stderr. */
   if (dup2(err_w, 2) < 0) _exit(126);
@@ -209,6 +300,10 @@ static void child(const struct step *s, int out_w, int err_w, int rep_w) {
     for (int fd = first; fd < 65536; fd++) close(fd);
   struct rlimit cpu = {(rlim_t)cpu_s, (rlim_t)cpu_s + 1};
   setrlimit(RLIMIT_CPU, &cpu);
+  if (file_size >= 0) {
+    struct rlimit fsize = {(rlim_t)file_size, (rlim_t)file_size};
+    if (setrlimit(RLIMIT_FSIZE, &fsize) < 0) { perror("crsup: RLIMIT_FSIZE"); _exit(126); }
+  }
   signal(SIGPIPE, SIG_DFL);
   execvp(s->argv[0], s->argv);
   fprintf(stderr, "crsup: cannot execute %s: %s\n", s->argv[0], strerror(errno));
@@ -217,7 +312,19 @@ static void child(const struct step *s, int out_w, int err_w, int rep_w) {
 
 static void open_capture(struct capture *c, int *write_end) {
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) < 0) die("pipe");
+  /* A pipe belongs to its creator's filesystem UID: made as the step's user, so that the
+   * step may reopen its own ends by name (/dev/stdout, /dev/fd/3). */
+  if (step_uid != 0) {
+    setfsgid(step_uid);
+    setfsuid(step_uid);
+    if ((uid_t)setfsuid((uid_t)-1) != step_uid) die("setfsuid");
+  }
+  int made = pipe2(fds, O_CLOEXEC);
+  if (step_uid != 0) {
+    setfsuid(0);
+    setfsgid(0);
+  }
+  if (made < 0) die("pipe");
   c->fd = fds[0];
   *write_end = fds[1];
   c->buf = malloc(output_cap);
@@ -255,11 +362,12 @@ static int run_step(const struct step *s, long long deadline) {
   open_capture(&cap[1], &err_w);
   if (s->report) open_capture(&cap[2], &rep_w);
   long oom_before = oom_kills();
+  long long usage_start = memory_usage(), usage_peak = usage_start;
   long long start = now_ms();
   pid_t pid;
   /* EAGAIN: the pids limit is still full of a previous step's dying processes. */
   for (int tries = 0; (pid = fork()) < 0 && errno == EAGAIN && tries < 100; tries++) {
-    kill(-1, SIGKILL);
+    kill_everything_else(0);
     while (waitpid(-1, NULL, WNOHANG) > 0) {}
     usleep(10000);
   }
@@ -294,6 +402,9 @@ static int run_step(const struct step *s, long long deadline) {
     /* Once the step is gone, what it left behind would keep the pipes open and the CPU
      * busy. Repeated on every pass: a process forking right then may dodge one kill(-1). */
     if (exited) kill_everything_else(pid);
+    /* Also once the step has exited: the tmpfs files it leaves are still its memory. */
+    long long usage = memory_usage();
+    if (usage > usage_peak) usage_peak = usage;
     struct pollfd pfd[4];
     int map[4], nfds = 0;
     for (int i = 0; i < 3; i++)
@@ -306,7 +417,7 @@ static int run_step(const struct step *s, long long deadline) {
       timed_out = !exited; /* a step that had exited in time did not time out */
       kill_everything_else(pid);
     }
-    int wait_ms = exited || stopped ? 50 : (int)(left < 20 ? left : 20);
+    int wait_ms = exited || stopped ? 50 : (int)(left < 10 ? left : 10);
     if (nfds == 0) { usleep(1000 * (useconds_t)(wait_ms > 0 ? wait_ms : 1)); continue; }
     int ready = poll(pfd, (nfds_t)nfds, wait_ms > 0 ? wait_ms : 0);
     if (ready < 0 && errno != EINTR) die("poll");
@@ -337,12 +448,18 @@ static int run_step(const struct step *s, long long deadline) {
   long long cpu = (long long)usage.ru_utime.tv_sec * 1000 + usage.ru_utime.tv_usec / 1000 +
                   (long long)usage.ru_stime.tv_sec * 1000 + usage.ru_stime.tv_usec / 1000;
   int oom = oom_before >= 0 && oom_after > oom_before;
+  long long peak_kb = usage.ru_maxrss;
+  if (usage_start >= 0) {
+    long long limit = oom ? memory_limit() : -1;
+    if (limit > usage_peak) usage_peak = limit;
+    if ((usage_peak - usage_start) / 1024 > peak_kb) peak_kb = (usage_peak - usage_start) / 1024;
+  }
 
   char header[512];
   int hlen = snprintf(header, sizeof header,
-                      "S %s exit=%d signal=%d wall_ms=%lld cpu_ms=%lld maxrss_kb=%ld timed_out=%d capped=%d oom=%d "
+                      "S %s exit=%d signal=%d wall_ms=%lld cpu_ms=%lld peak_kb=%lld timed_out=%d capped=%d oom=%d "
                       "out=%zu:%d err=%zu:%d rep=%zu:%d\n",
-                      s->name, code, sig, wall, cpu, usage.ru_maxrss, timed_out, capped, oom, cap[0].len,
+                      s->name, code, sig, wall, cpu, peak_kb, timed_out, capped, oom, cap[0].len,
                       cap[0].truncated, cap[1].len, cap[1].truncated, cap[2].len, cap[2].truncated);
   write_all(header, (size_t)hlen);
   for (int i = 0; i < 3; i++) {
@@ -352,22 +469,45 @@ static int run_step(const struct step *s, long long deadline) {
   return code == 0 && !timed_out && !capped && !oom;
 }
 
+static uid_t parse_uid(const char *value) {
+  long long n = number(value);
+  if (n <= 0 || n > 0x7fffffff) { errno = EINVAL; die("--as needs a user id other than 0"); }
+  return (uid_t)n;
+}
+
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: crsup BATCHFILE\n");
+  int arg = 1;
+  if (argc > 2 && strcmp(argv[1], "--as") == 0) {
+    step_uid = parse_uid(argv[2]);
+    arg = 3;
+  }
+  if (step_uid != 0 && (getuid() != 0 || geteuid() != 0)) {
+    fprintf(stderr, "crsup: --as needs to start as root\n");
     return 2;
   }
-  /* kill(-1) below would reach every process on a host: only ever run as a sandbox user. */
-  if (getuid() == 0 || geteuid() == 0) {
-    fprintf(stderr, "crsup: refusing to run as root\n");
+  /* kill(-1) reaches whatever crsup's effective UID may signal: as root without --as that
+   * could be every process of the container, so only ever run as a sandbox user. */
+  if (step_uid == 0 && (getuid() == 0 || geteuid() == 0)) {
+    fprintf(stderr, "crsup: refusing to run as root without --as\n");
     return 2;
   }
-  /* Non-dumpable: same-UID programs cannot ptrace us or open our fds via /proc. */
+  if (argc > arg + 1 && strcmp(argv[arg], "--exec") == 0 && step_uid != 0) {
+    become(step_uid);
+    execvp(argv[arg + 1], argv + arg + 1);
+    fprintf(stderr, "crsup: cannot execute %s: %s\n", argv[arg + 1], strerror(errno));
+    return 127;
+  }
+  if (argc != arg + 1) {
+    fprintf(stderr, "usage: crsup [--as UID] BATCHFILE | crsup --as UID --exec ARGV...\n");
+    return 2;
+  }
+  /* Non-dumpable: the steps cannot ptrace us or open our fds via /proc. */
   if (prctl(PR_SET_DUMPABLE, 0) < 0) die("PR_SET_DUMPABLE");
   /* Orphans of a step come to us, so we can reap and account for them. */
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) die("PR_SET_CHILD_SUBREAPER");
   signal(SIGPIPE, SIG_IGN);
-  parse_batch(argv[1]);
+  for (size_t i = 0; i < 2 && usage_fd < 0; i++) usage_fd = open(usage_files[i], O_RDONLY | O_CLOEXEC);
+  parse_batch(argv[arg]);
   long long deadline = now_ms() + budget_ms;
   for (int i = 0; i < nsteps; i++) {
     if (now_ms() >= deadline) break;

@@ -80,7 +80,8 @@ def build_services(settings: Settings) -> Services:
 
 
 def check_language_settings(settings: Settings) -> None:
-    """Every language the settings name exists, and every language's default limits are in range."""
+    """Every language the settings name exists, and every language's default limits are in
+    range and under the operator's ceilings (CODERUNNER_MAX_*)."""
     for variable, named in (
         ("CODERUNNER_WARM_POOL_SIZES", settings.warm_pool_sizes),
         ("CODERUNNER_LANGUAGE_LIMITS", settings.language_limits),
@@ -89,4 +90,4 @@ def check_language_settings(settings: Settings) -> None:
             known = ", ".join(available_languages())
             raise InvalidSubmission(variable, f"names the unknown language {name!r}; known: {known}")
     for language in map(get_language, available_languages()):
-        settings.default_limits(language.name, language.default_limits)
+        settings.check_defaults_fit(language.name, settings.default_limits(language.name, language.default_limits))

@@ -12,15 +12,18 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from coderunner.domain.submission import InputPolicy, Limits
+from coderunner.errors import InvalidSubmission
 from coderunner.sandbox.hardening import SandboxPolicy
 
 # The domain's own defaults, so that each default is written down once.
 _POLICY, _INPUT = SandboxPolicy(), InputPolicy()
 _LIMIT_NAMES = frozenset(f.name for f in fields(Limits))
+# The largest memory Limits accepts at all; a machine-derived ceiling never goes above it.
+MEMORY_CEILING_MB = 8192
 
 
 class Settings(BaseSettings):
@@ -59,6 +62,15 @@ class Settings(BaseSettings):
     compile_cpus: float | None = None
     output_limit_bytes: int | None = None
     language_limits: dict[str, dict[str, int | float]] = Field(default_factory=dict)
+    # Ceilings on what one request may ask for (CODERUNNER_MAX_*). Unset: derived from the
+    # machine and never below a default (see max_limits()).
+    max_timeout_s: float | None = None
+    max_memory_mb: int | None = None
+    max_cpus: float | None = None
+    max_compile_timeout_s: float | None = None
+    max_compile_memory_mb: int | None = None
+    max_compile_cpus: float | None = None
+    max_output_limit_bytes: int | None = None
     # Sandbox-wide limits
     pids_limit: int = Field(_POLICY.pids_limit, ge=8, le=4096)
     nofile: int = Field(_POLICY.nofile, ge=16, le=65536)
@@ -122,6 +134,56 @@ class Settings(BaseSettings):
                 raise ValueError(f"{language}: unknown limits {unknown}; known: {sorted(_LIMIT_NAMES)}")
         return {language.lower(): limits for language, limits in value.items()}
 
+    @model_validator(mode="after")
+    def _ceilings_in_range(self) -> Settings:
+        # Whether the defaults fit under them is checked at start-up, where the languages'
+        # own defaults are known (bootstrap.check_language_settings).
+        for name in sorted(_LIMIT_NAMES):
+            ceiling = getattr(self, f"max_{name}")
+            if ceiling is not None:
+                try:
+                    replace(Limits(), **{name: ceiling})
+                except InvalidSubmission as exc:
+                    raise ValueError(f"CODERUNNER_MAX_{name.upper()}: {exc.problem}") from None
+        return self
+
+    def max_limits(self) -> Limits:
+        """The most a request may ask for: the CODERUNNER_MAX_* values, or where unset a
+        ceiling from the machine (CPUs: the host's; memory: a quarter of the host's, as
+        several sandboxes run at once; times: twice the seed's 30 s; output: 4 MiB), never
+        below a configured default nor the domain's. Raises InvalidSubmission (field
+        ``CODERUNNER_MAX_<NAME>``) when a value is outside what Limits allows at all."""
+        machine = {
+            "timeout_s": 60.0,
+            "memory_mb": min(MEMORY_CEILING_MB, host_memory_mb() // 4),
+            "cpus": float(host_cpus()),
+            "compile_timeout_s": 60.0,
+            "compile_memory_mb": min(MEMORY_CEILING_MB, host_memory_mb() // 4),
+            "compile_cpus": float(host_cpus()),
+            "output_limit_bytes": 4 * 1024 * 1024,
+        }
+        maxima: dict[str, float] = {}
+        for name, derived in machine.items():
+            explicit = getattr(self, f"max_{name}")
+            configured = [getattr(self, name) or 0, *(limits.get(name, 0) for limits in self.language_limits.values())]
+            maxima[name] = explicit if explicit is not None else max(derived, getattr(Limits(), name), *configured)
+        try:
+            return Limits(**maxima)  # type: ignore[arg-type]
+        except InvalidSubmission as exc:
+            variable = f"CODERUNNER_MAX_{exc.field.removeprefix('limits.').upper()}"
+            raise InvalidSubmission(variable, exc.problem) from None
+
+    def check_defaults_fit(self, language: str, defaults: Limits) -> None:
+        """Raises InvalidSubmission naming the CODERUNNER_MAX_* variable that ``language``'s
+        default limits exceed (called at start-up for every language)."""
+        maxima = self.max_limits()
+        for name in sorted(_LIMIT_NAMES):
+            value, ceiling = getattr(defaults, name), getattr(maxima, name)
+            if value > ceiling:
+                raise InvalidSubmission(
+                    f"CODERUNNER_MAX_{name.upper()}", f"is {ceiling:g}, below {language}'s default {name} {value:g}"
+                )
+
     def default_limits(self, language: str, declared: Limits) -> Limits:
         """The limits a ``language`` submission gets when it asks for none: the plug-in's
         ``declared`` ones, overridden by the settings for every language, then by those for
@@ -140,7 +202,10 @@ class Settings(BaseSettings):
 
     def input_policy(self) -> InputPolicy:
         return InputPolicy(
-            max_code_bytes=self.max_code_bytes, max_tests=self.max_tests, max_field_bytes=self.max_field_bytes
+            max_code_bytes=self.max_code_bytes,
+            max_tests=self.max_tests,
+            max_field_bytes=self.max_field_bytes,
+            max_limits=self.max_limits(),
         )
 
     def sandbox_policy(self) -> SandboxPolicy:
@@ -153,6 +218,15 @@ class Settings(BaseSettings):
             seccomp_profile=self.seccomp_profile.read_text() if self.seccomp_profile else None,
             runtime=self.runtime,
         )
+
+
+def host_cpus() -> int:
+    """CPUs this process may run on (its affinity, which a container or taskset narrows)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def host_memory_mb() -> int:
+    return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // (1024 * 1024)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 from coderunner.domain.sandbox_job import StepLimits
@@ -114,12 +114,26 @@ def _check_tolerance(name: str, tolerance: Tolerance | None) -> None:
 
 @dataclass(frozen=True)
 class InputPolicy:
-    """Size limits on what a client may send; checked before anything is stored."""
+    """What a client may send and ask for; checked before anything is stored.
+
+    ``max_limits`` holds the operator's ceiling for each limit (None: only Limits' own
+    ranges apply); a submission asking for more is refused, naming the field and the ceiling.
+    """
 
     max_code_bytes: int = 256 * 1024
     max_tests: int = 200
     max_field_bytes: int = 64 * 1024
     max_id_chars: int = 200
+    max_limits: Limits | None = None
+
+    def check_limits(self, limits: Limits) -> None:
+        """Raises InvalidSubmission for the first limit above the operator's ceiling."""
+        if self.max_limits is None:
+            return
+        for name in (f.name for f in fields(Limits)):
+            value, ceiling = getattr(limits, name), getattr(self.max_limits, name)
+            if value > ceiling:
+                raise InvalidSubmission(f"limits.{name}", f"must be at most {ceiling:g} on this service, got {value:g}")
 
 
 @dataclass(frozen=True)
@@ -210,11 +224,13 @@ class Submission:
             function_name = None
         _check_tolerance("tolerance", tolerance)
         cases = _normalise_tests(list(tests), policy)
+        limits = limits or Limits()
+        policy.check_limits(limits)
         return cls(
             language=language,
             code=code,
             tests=cases,
-            limits=limits or Limits(),
+            limits=limits,
             function_name=function_name,
             mode=_parse_mode(mode),
             challenge_id=challenge_id,

@@ -27,10 +27,14 @@ from coderunner.sandbox.hardening import (
     LABEL_INSTANCE,
     LABEL_ROLE,
     ROLE_SANDBOX,
+    ROOT,
     SandboxPolicy,
     SandboxUsers,
+    as_user,
+    compile_file_size,
     create_kwargs,
     resource_kwargs,
+    run_file_size,
 )
 from coderunner.sandbox.images import ImageBuilder
 from coderunner.sandbox.pool import WarmContainer, WarmPool
@@ -247,14 +251,18 @@ class DockerSandbox:
 
     def _compile_phase(self, container: Container, job: SandboxJob, users: SandboxUsers) -> tuple[ProcessOutcome, ...]:
         files = dict(job.files)
-        files[COMPILE_BATCH] = render_batch(job.compile, job.compile_limits, stop_on_failure=True)
-        files[RUN_BATCH] = render_batch(job.run, job.run_limits, stop_on_failure=False)
+        files[COMPILE_BATCH] = render_batch(
+            job.compile, job.compile_limits, stop_on_failure=True, file_size_bytes=compile_file_size(self._policy)
+        )
+        files[RUN_BATCH] = render_batch(
+            job.run, job.run_limits, stop_on_failure=False, file_size_bytes=run_file_size(job.run_limits)
+        )
         tar = workspace_tar(files, uid=users.builder, executable=job.executable)
+        extract_then_compile = f"tar -x --no-same-permissions -f - -C {WORKSPACE} && exec crsup {COMPILE_BATCH}"
         result = self._exec(
             container,
             # Extract as the builder into its own tmpfs, then compile in the same exec: one round trip.
-            ["sh", "-c", f"tar -x --no-same-permissions -f - -C {WORKSPACE} && exec crsup {COMPILE_BATCH}"],
-            user=users.builder,
+            as_user(users.builder, "sh", "-c", extract_then_compile),
             stdin=tar,
             steps=job.compile,
             limits=job.compile_limits,
@@ -262,9 +270,9 @@ class DockerSandbox:
         return self._outcomes(result, job.compile, job.compile_limits)
 
     def _run_phase(self, container: Container, job: SandboxJob, users: SandboxUsers) -> tuple[ProcessOutcome, ...]:
-        result = self._exec(
-            container, ["crsup", RUN_BATCH], user=users.runner, stdin=None, steps=job.run, limits=job.run_limits
-        )
+        # crsup stays root (see crsup.c) and runs each test as the runner, who cannot signal it.
+        argv = ["crsup", "--as", str(users.runner), RUN_BATCH]
+        result = self._exec(container, argv, stdin=None, steps=job.run, limits=job.run_limits)
         return self._outcomes(result, job.run, job.run_limits)
 
     def _exec(
@@ -272,7 +280,6 @@ class DockerSandbox:
         container: Container,
         argv: list[str],
         *,
-        user: int,
         stdin: bytes | None,
         steps: tuple[Step, ...],
         limits: StepLimits,
@@ -281,7 +288,7 @@ class DockerSandbox:
             self._client,
             str(container.id),
             argv,
-            user=f"{user}:{user}",
+            user=ROOT,
             workdir=WORKSPACE,
             stdin=stdin,
             deadline=time.monotonic() + limits.wall_s + OUTSIDE_GRACE_S,
@@ -292,11 +299,11 @@ class DockerSandbox:
             raise SandboxFailure(f"the supervisor sent more than {len(steps)} steps can produce")
         killed = _supervisor_killed(result)
         if killed and not _still_running(container):
-            # Only a step (crsup's own UID) can kill crsup while the container runs on:
-            # its init ignores signals from inside. A stopped container is the engine's doing.
+            # A stopped container is the engine's doing.
             raise SandboxFailure(f"the sandbox container stopped under the job ({container.status})")
         if result.deadline_hit or killed:
-            # Frozen or killed by the program: stop everything in there now; the
+            # crsup overran its own deadline or died (the steps cannot signal it: the
+            # kernel's OOM killer could still pick it): stop everything in there now; the
             # report it did send says how far it got.
             container.remove(force=True, v=True)
         elif result.exit_code != 0:
@@ -313,13 +320,13 @@ class DockerSandbox:
         first_missing = next((i for i, o in enumerate(outcomes) if o.status is ProcessStatus.NOT_RUN), None)
         if first_missing is None:
             return outcomes
-        # The step that was running when the supervisor was lost: frozen until the outside
-        # deadline fired (a timeout), or killed by that step (a runtime error; what the
-        # step itself did is unknown, but it did not end cleanly).
+        # The step that was running when the supervisor was lost: still running at the
+        # outside deadline (a timeout), or lost with the supervisor, which the steps cannot
+        # signal: the sandbox lost track of it (internal_error, never a pass).
         if result.deadline_hit:
             lost = ProcessOutcome(ProcessStatus.TIMEOUT, wall_ms=int(limits.wall_s * 1000))
         else:
-            lost = ProcessOutcome(ProcessStatus.RUNTIME_ERROR)
+            lost = ProcessOutcome(ProcessStatus.INTERNAL_ERROR)
         return (*outcomes[:first_missing], lost, *outcomes[first_missing + 1 :])
 
     def _remove(self, handle: _Handle) -> None:
@@ -336,7 +343,7 @@ class DockerSandbox:
 
 
 def _supervisor_killed(result: ExecResult) -> bool:
-    """crsup ended by a signal (docker reports 128 + signal): only a step can do that."""
+    """crsup ended by a signal (docker reports 128 + signal)."""
     return result.exit_code is not None and result.exit_code > 128
 
 

@@ -16,6 +16,11 @@ LABEL_ROLE = "org.coderunner.role"
 LABEL_INSTANCE = "org.coderunner.instance"
 ROLE_SANDBOX = "sandbox"
 CPU_PERIOD_US = 100_000
+MIB = 1024 * 1024
+ROOT = "0:0"
+# The only capabilities a sandbox has, held only by crsup when it runs as root (execs as
+# another user get none): enough to make each step another user with an empty bounding set.
+SUPERVISOR_CAPS = ["SETUID", "SETGID", "SETPCAP"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,23 @@ class SandboxUsers:
     runner: int
 
 
+def as_user(uid: int, *argv: str) -> list[str]:
+    """``argv`` run by crsup as ``uid`` with every capability dropped; for an exec as root."""
+    return ["crsup", "--as", str(uid), "--exec", *argv]
+
+
+def compile_file_size(policy: SandboxPolicy) -> int:
+    """RLIMIT_FSIZE of a compile step: the policy's file size (the workspace is larger)."""
+    return policy.file_size_mb * MIB
+
+
+def run_file_size(limits: StepLimits) -> int:
+    """RLIMIT_FSIZE of a test: its memory limit. Every place a test can write is memory
+    (the tmpfs mounts, /dev/shm, memfd files), so a growing file must meet the memory limit,
+    a ``memory_limit``, not a file-size limit first; this one still stops sparse files."""
+    return limits.memory_mb * MIB
+
+
 def create_kwargs(
     *,
     image_id: str,
@@ -60,23 +82,26 @@ def create_kwargs(
 
     profile = policy.seccomp_profile if policy.seccomp_profile is not None else default_profile()
     security_opt = ["no-new-privileges:true", f"seccomp={profile}"]
-    file_size = policy.file_size_mb * 1024 * 1024
     kwargs: dict[str, Any] = {
         "image": image_id,
         "name": name,
-        "command": ["sleep", "infinity"],
-        "user": f"{users.builder}:{users.builder}",
+        # The engine gives the capabilities below only to root execs of a container whose
+        # user is root, so the container's user is root; PID 1 becomes the builder at once.
+        "command": as_user(users.builder, "sleep", "infinity"),
+        "user": ROOT,
         "working_dir": WORKSPACE,
         "hostname": "sandbox",
         "environment": {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin"},
         "network_mode": "none",
         "read_only": True,
         "cap_drop": ["ALL"],
+        "cap_add": SUPERVISOR_CAPS,
         "security_opt": security_opt,
         "pids_limit": policy.pids_limit,
         "ulimits": [
             Ulimit(name="nofile", soft=policy.nofile, hard=policy.nofile),
-            Ulimit(name="fsize", soft=file_size, hard=file_size),
+            # crsup sets each step's own (soft = hard): compile_file_size, run_file_size.
+            Ulimit(name="fsize", soft=compile_file_size(policy), hard=-1),
             Ulimit(name="core", soft=0, hard=0),
         ],
         "tmpfs": {

@@ -19,7 +19,7 @@ from coderunner.sandbox.archive import safe_relative
 
 _HEADER = re.compile(
     rb"S (?P<name>\S+) exit=(?P<exit>-?\d+) signal=(?P<signal>\d+) wall_ms=(?P<wall>\d+) cpu_ms=(?P<cpu>\d+) "
-    rb"maxrss_kb=(?P<rss>\d+) timed_out=(?P<timed_out>[01]) capped=(?P<capped>[01]) oom=(?P<oom>[01]) "
+    rb"peak_kb=(?P<rss>\d+) timed_out=(?P<timed_out>[01]) capped=(?P<capped>[01]) oom=(?P<oom>[01]) "
     rb"out=(?P<out>\d+):(?P<out_t>[01]) err=(?P<err>\d+):(?P<err_t>[01]) rep=(?P<rep>\d+):(?P<rep_t>[01])\n"
 )
 _FIELD_FORBIDDEN = re.compile(r"[\t\n\r\x00]")
@@ -55,8 +55,8 @@ def check_job(job: SandboxJob) -> None:
             raise InvalidJob(f"executable[{name!r}]", "names no file of the job")
     for phase, limits in (("compile_limits", job.compile_limits), ("run_limits", job.run_limits)):
         _check_limits(phase, limits)
-    render_batch(job.compile, job.compile_limits, stop_on_failure=True, phase="compile")
-    render_batch(job.run, job.run_limits, stop_on_failure=False, phase="run")
+    render_batch(job.compile, job.compile_limits, stop_on_failure=True, file_size_bytes=1, phase="compile")
+    render_batch(job.run, job.run_limits, stop_on_failure=False, file_size_bytes=1, phase="run")
 
 
 def _check_limits(phase: str, limits: StepLimits) -> None:
@@ -80,11 +80,19 @@ def cpu_seconds(limits: StepLimits) -> int:
     return max(1, math.ceil(limits.wall_s * max(limits.cpus, 1.0)))
 
 
-def render_batch(steps: Sequence[Step], limits: StepLimits, *, stop_on_failure: bool, phase: str = "steps") -> bytes:
+def render_batch(
+    steps: Sequence[Step],
+    limits: StepLimits,
+    *,
+    stop_on_failure: bool,
+    file_size_bytes: int,
+    phase: str = "steps",
+) -> bytes:
     """The batch file crsup executes for one phase; InvalidJob names a field it cannot carry.
+    ``file_size_bytes`` is each step's RLIMIT_FSIZE.
 
-    >>> render_batch([Step("t1", ("./program",))], StepLimits(1, 64, 1, 10), stop_on_failure=False).decode()
-    'budget_ms\\t1000\\ncpu_s\\t1\\noutput_cap\\t10\\nstop_on_failure\\t0\\nstep\\tt1\\t-\\t0\\t./program\\n'
+    >>> render_batch([Step("t1", ("./program",))], StepLimits(1, 64, 1, 10), stop_on_failure=False, file_size_bytes=99)
+    b'budget_ms\\t1000\\ncpu_s\\t1\\noutput_cap\\t10\\nfile_size\\t99\\nstop_on_failure\\t0\\nstep\\tt1\\t-\\t0\\t./program\\n'
     """
     if len(steps) > MAX_STEPS:
         raise InvalidJob(phase, f"{len(steps)} steps, at most {MAX_STEPS}")
@@ -92,6 +100,7 @@ def render_batch(steps: Sequence[Step], limits: StepLimits, *, stop_on_failure: 
         f"budget_ms\t{int(limits.wall_s * 1000)}",
         f"cpu_s\t{cpu_seconds(limits)}",
         f"output_cap\t{limits.output_limit_bytes}",
+        f"file_size\t{file_size_bytes}",
         f"stop_on_failure\t{int(stop_on_failure)}",
     ]
     names: set[str] = set()

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 import docker
+import docker.errors
 import pytest
 from docker.models.containers import Container
 
@@ -46,16 +47,26 @@ async def test_a_container_killed_under_a_running_job_is_a_sandbox_failure_and_i
 ) -> None:
     """Our failure, so an exception (never a verdict about the program), and nothing is left."""
 
-    async def kill_it_soon() -> None:
+    async def kill_it_during_the_test() -> None:
         while not (found := await asyncio.to_thread(containers)):
             await asyncio.sleep(0.05)
-        await asyncio.sleep(0.5)
+        # Once the test runs, not during the set-up (which a loaded host can make slow).
+        while not any("sleep 20" in " ".join(p) for p in await asyncio.to_thread(_processes, found[0])):
+            await asyncio.sleep(0.05)
         await asyncio.to_thread(found[0].kill)
 
     with pytest.raises(SandboxFailure, match="stopped under the job"):
-        await asyncio.gather(sandbox.execute(shell_job("sleep 20")), kill_it_soon())
+        await asyncio.gather(sandbox.execute(shell_job("sleep 20")), kill_it_during_the_test())
 
     assert [] == containers()
+
+
+def _processes(container: Container) -> list[list[str]]:
+    """The command lines running in ``container`` (none while it is not running)."""
+    try:
+        return [entry[-1:] for entry in container.top()["Processes"] or []]
+    except docker.errors.APIError:
+        return []
 
 
 async def test_cancelling_the_caller_removes_the_container_within_2_s(

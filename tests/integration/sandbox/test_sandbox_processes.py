@@ -1,18 +1,19 @@
-"""Processes: nothing a program starts outlives its step, and attacking the supervisor
-only ever ends the program's own run."""
+"""Processes: nothing a program starts outlives its step, and the supervisor, another user
+than the program, cannot be signalled by it."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from docker.models.containers import Container
 
 from coderunner.domain.outcome import ProcessStatus
-from coderunner.domain.sandbox_job import SandboxJob, StepLimits
+from coderunner.domain.sandbox_job import SandboxJob, Step, StepLimits
 from coderunner.sandbox.docker_sandbox import OUTSIDE_GRACE_S, DockerSandbox
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(30)]
@@ -97,11 +98,12 @@ async def test_a_program_ignoring_sigterm_times_out(sandbox: DockerSandbox, cpp_
     assert "SIGKILL" == outcome.signal
 
 
-async def test_a_program_that_stops_its_supervisor_times_out_by_the_outside_deadline(
+async def test_a_program_that_tries_to_stop_its_supervisor_is_timed_out_by_the_supervisor(
     sandbox: DockerSandbox, cpp_job: JobOf, containers: Callable[[], list[Container]]
 ) -> None:
-    """crsup is frozen, so only the service's deadline (limit + grace) ends the run, by removing
-    the container; a concurrent sandbox is unaffected."""
+    """crsup runs as another user than the program, so its SIGSTOP fails: crsup itself ends
+    the program at the budget (not the service's outside deadline, budget + grace), and a
+    concurrent sandbox is unaffected."""
     source = """
         #include <csignal>
         #include <unistd.h>
@@ -114,29 +116,63 @@ async def test_a_program_that_stops_its_supervisor_times_out_by_the_outside_dead
     )
 
     elapsed = time.monotonic() - started
-    assert ProcessStatus.TIMEOUT == stopped.run[0].status
-    assert SHORT.wall_s + OUTSIDE_GRACE_S <= elapsed < SHORT.wall_s + OUTSIDE_GRACE_S + 3
+    outcome = stopped.run[0]
+    # Reported by crsup, which killed it (a supervisor lost at the outside deadline leaves no signal).
+    assert (ProcessStatus.TIMEOUT, "SIGKILL") == (outcome.status, outcome.signal)
+    assert elapsed < SHORT.wall_s + OUTSIDE_GRACE_S + 3
     assert (ProcessStatus.SUCCESS, b"hello\n") == (status, stdout)
     assert [] == containers()
 
 
-async def test_a_program_that_kills_its_supervisor_is_a_runtime_error(
-    sandbox: DockerSandbox, cpp_job: JobOf, containers: Callable[[], list[Container]]
+ATTACK_SUPERVISOR = """
+    #include <cerrno>
+    #include <csignal>
+    #include <cstdio>
+    #include <cstring>
+    #include <initializer_list>
+    #include <unistd.h>
+    int main() {
+        pid_t supervisor = getppid();
+        for (int sig : {SIGSTOP, SIGKILL, SIGTERM}) {
+            int failed = kill(supervisor, sig);
+            std::printf("%s %s\\n", strsignal(sig), failed ? strerrorname_np(errno) : "sent");
+        }
+        kill(-1, SIGSTOP);  // every process it may signal: none but its own
+        kill(-1, SIGKILL);
+        std::puts("still here");
+    }
+"""
+
+
+async def test_a_program_cannot_kill_or_stop_its_supervisor_and_the_next_tests_run(
+    sandbox: DockerSandbox, cpp_job: JobOf
 ) -> None:
-    """The report ends early: the step's real fate is unknown, so it cannot pass; the
-    container (and the program, now an orphan) is removed at once."""
-    source = """
-        #include <csignal>
-        #include <unistd.h>
-        int main() { kill(getppid(), SIGKILL); for (;;) pause(); }
-    """
-    started = time.monotonic()
+    """Every signal to crsup is refused (EPERM): the step's own result is reported, and so
+    are the steps after it."""
+    job = cpp_job(ATTACK_SUPERVISOR)
+    job = replace(job, run=(Step("attack", ("./program",)), Step("after", ("sh", "-c", "echo after"))))
 
-    outcome = (await sandbox.execute(cpp_job(source, run_limits=SHORT))).run[0]
+    attack, after = (await sandbox.execute(job)).run
 
-    assert ProcessStatus.RUNTIME_ERROR == outcome.status
-    assert time.monotonic() - started < SHORT.wall_s
-    assert [] == containers()
+    assert ProcessStatus.SUCCESS == attack.status, attack.stderr
+    assert b"Stopped (signal) EPERM\nKilled EPERM\nTerminated EPERM\nstill here\n" == attack.stdout
+    assert (ProcessStatus.SUCCESS, b"after\n") == (after.status, after.stdout)
+
+
+async def test_a_step_holds_no_capability_and_cannot_regain_one(sandbox: DockerSandbox, shell_job: JobOf) -> None:
+    """crsup holds CAP_SETUID/SETGID/SETPCAP to become the runner; the test process has none,
+    not even in its bounding set, and no-new-privileges is on."""
+    job = shell_job("grep -E '^(Uid|Gid|Groups|Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs):' /proc/self/status")
+
+    outcome = (await sandbox.execute(job)).run[0]
+
+    status = dict(line.split(":", 1) for line in outcome.stdout.decode().splitlines())
+    assert {"0000000000000000"} == {status[f"Cap{kind}"].strip() for kind in ("Inh", "Prm", "Eff", "Bnd", "Amb")}
+    assert "1" == status["NoNewPrivs"].strip()
+    assert "" == status["Groups"].strip()
+    uids = set(status["Uid"].split())  # real, effective, saved, filesystem
+    assert 1 == len(uids)
+    assert "0" not in uids
 
 
 async def test_a_program_cannot_ptrace_or_read_its_supervisor(sandbox: DockerSandbox, cpp_job: JobOf) -> None:

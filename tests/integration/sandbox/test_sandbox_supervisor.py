@@ -64,6 +64,15 @@ async def test_what_a_step_writes_to_fd_3_is_its_report(sandbox: DockerSandbox) 
     assert (b"<ok/>\n", b"out\n", b"err\n") == (outcome.report, outcome.stdout, outcome.stderr)
 
 
+async def test_a_step_may_reopen_its_own_pipes_by_name(sandbox: DockerSandbox) -> None:
+    """doctest writes its report to --out=/dev/fd/3: the pipes are the step user's, not crsup's."""
+    script = "echo '<ok/>' > /dev/fd/3; echo out > /dev/stdout; echo err > /dev/stderr"
+
+    outcome = (await sandbox.execute(_job(_sh("t", script, report=True)))).run[0]
+
+    assert (b"<ok/>\n", b"out\n", b"err\n") == (outcome.report, outcome.stdout, outcome.stderr)
+
+
 @pytest.mark.parametrize(
     ("prepare", "stdin_path"),
     [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from coderunner.domain.submission import (
@@ -119,3 +121,32 @@ def test_a_tests_tolerance_overrides_the_requests_part_by_part() -> None:
 def test_zero_tolerance_is_allowed_and_means_exact() -> None:
     submission = make(code="x", tests=[TestCase("t")], tolerance=Tolerance(0, 0))
     assert Tolerance(0, 0) == submission.tolerance
+
+
+CEILINGS = InputPolicy(max_limits=Limits(timeout_s=10, memory_mb=512, cpus=1, compile_timeout_s=30))
+
+
+def test_limits_up_to_the_operators_ceiling_are_accepted() -> None:
+    limits = Limits(timeout_s=10, memory_mb=512, cpus=1)
+    assert limits == make(limits=limits, policy=CEILINGS).limits
+
+
+@pytest.mark.parametrize(
+    ("asked", "message"),
+    [
+        ({"timeout_s": 10.5}, "limits.timeout_s: must be at most 10 on this service, got 10.5"),
+        ({"memory_mb": 8192}, "limits.memory_mb: must be at most 512 on this service, got 8192"),
+        ({"cpus": 16}, "limits.cpus: must be at most 1 on this service, got 16"),
+        ({"compile_memory_mb": 2048}, "limits.compile_memory_mb: must be at most 1024 on this service, got 2048"),
+    ],
+)
+def test_a_limit_above_the_operators_ceiling_is_refused_naming_field_and_maximum(
+    asked: dict[str, float], message: str
+) -> None:
+    with pytest.raises(InvalidSubmission) as caught:
+        make(limits=replace(Limits(timeout_s=10), **asked), policy=CEILINGS)
+    assert message == str(caught.value)
+
+
+def test_without_ceilings_only_the_limits_own_ranges_apply() -> None:
+    assert 300 == make(limits=Limits(timeout_s=300)).limits.timeout_s

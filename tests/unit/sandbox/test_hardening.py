@@ -14,8 +14,10 @@ from coderunner.sandbox.hardening import (
     ROLE_SANDBOX,
     SandboxPolicy,
     SandboxUsers,
+    compile_file_size,
     create_kwargs,
     resource_kwargs,
+    run_file_size,
 )
 from coderunner.sandbox.seccomp import default_profile
 
@@ -29,12 +31,13 @@ def _kwargs(policy: SandboxPolicy | None = None) -> dict[str, Any]:
     )
 
 
-def test_no_network_no_capabilities_no_new_privileges() -> None:
+def test_no_network_no_capabilities_but_the_supervisors_no_new_privileges() -> None:
+    """Only crsup, as root, holds these three (to make each step another user); see crsup.c."""
     kwargs = _kwargs()
 
     assert "none" == kwargs["network_mode"]
     assert ["ALL"] == kwargs["cap_drop"]
-    assert "cap_add" not in kwargs
+    assert ["SETUID", "SETGID", "SETPCAP"] == kwargs["cap_add"]
     assert "privileged" not in kwargs
     assert "no-new-privileges:true" in kwargs["security_opt"]
 
@@ -69,7 +72,7 @@ def test_processes_files_and_cores_are_limited() -> None:
 
     assert policy.pids_limit == kwargs["pids_limit"]
     assert (policy.nofile, policy.nofile) == ulimits["nofile"]
-    assert (policy.file_size_mb << 20, policy.file_size_mb << 20) == ulimits["fsize"]
+    assert (policy.file_size_mb << 20, -1) == ulimits["fsize"]  # crsup sets each step's, soft = hard
     assert (0, 0) == ulimits["core"]
     assert f"{policy.shm_mb}m" == kwargs["shm_size"]
 
@@ -82,10 +85,13 @@ def test_memory_has_no_swap_and_cpu_is_a_quota() -> None:
     assert resource_kwargs(LIMITS).items() <= kwargs.items()
 
 
-def test_the_container_runs_as_the_builder_with_no_log_and_no_init() -> None:
+def test_pid_1_drops_to_the_builder_with_no_log_and_no_init() -> None:
+    """The container's user is root so that root execs (crsup) get the capabilities above;
+    its PID 1 drops them and becomes the builder before it runs anything."""
     kwargs = _kwargs()
 
-    assert f"{USERS.builder}:{USERS.builder}" == kwargs["user"]
+    assert "0:0" == kwargs["user"]
+    assert ["crsup", "--as", str(USERS.builder), "--exec", "sleep", "infinity"] == kwargs["command"]
     assert "none" == kwargs["log_config"]["Type"]
     assert kwargs["init"] is False
     assert "sandbox" == kwargs["hostname"]
@@ -108,3 +114,9 @@ def test_a_given_seccomp_profile_is_used_as_is() -> None:
 @pytest.mark.parametrize("runtime", [None, "runsc"])
 def test_the_runtime_is_the_engines_unless_one_is_named(runtime: str | None) -> None:
     assert runtime == _kwargs(SandboxPolicy(runtime=runtime)).get("runtime")
+
+
+def test_a_tests_file_size_limit_is_its_memory_limit_and_a_compile_steps_the_policys() -> None:
+    """A test can write only memory-backed files: their growth must meet the memory limit."""
+    assert 256 << 20 == run_file_size(LIMITS)
+    assert 64 << 20 == compile_file_size(SandboxPolicy(file_size_mb=64))

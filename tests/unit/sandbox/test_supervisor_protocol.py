@@ -8,6 +8,8 @@ import pytest
 
 from coderunner.domain.outcome import ProcessStatus
 from coderunner.domain.sandbox_job import SandboxJob, Step, StepLimits
+from coderunner.sandbox.docker_sandbox import DockerSandbox
+from coderunner.sandbox.exec_stream import ExecResult
 from coderunner.sandbox.supervisor import InvalidJob, check_job, cpu_seconds, read_outcomes, render_batch
 
 LIMITS = StepLimits(wall_s=2.5, memory_mb=64, cpus=0.5, output_limit_bytes=100)
@@ -29,7 +31,7 @@ def _record(
     truncated: tuple[int, int, int] = (0, 0, 0),
 ) -> bytes:
     header = (
-        f"S {name} exit={exit} signal={sig} wall_ms=12 cpu_ms={cpu_ms} maxrss_kb=3000 timed_out={timed_out} "
+        f"S {name} exit={exit} signal={sig} wall_ms=12 cpu_ms={cpu_ms} peak_kb=3000 timed_out={timed_out} "
         f"capped={capped} oom={oom} out={len(out)}:{truncated[0]} err={len(err)}:{truncated[1]} "
         f"rep={len(rep)}:{truncated[2]}\n"
     )
@@ -43,11 +45,11 @@ def _status(record: bytes) -> ProcessStatus:
 
 
 class TestRenderBatch:
-    def test_it_carries_the_budget_cpu_limit_cap_and_every_step(self) -> None:
-        batch = render_batch(STEPS, LIMITS, stop_on_failure=True).decode()
+    def test_it_carries_the_budget_cpu_limit_cap_file_size_and_every_step(self) -> None:
+        batch = render_batch(STEPS, LIMITS, stop_on_failure=True, file_size_bytes=1 << 20).decode()
 
         assert (
-            "budget_ms\t2500\ncpu_s\t3\noutput_cap\t100\nstop_on_failure\t1\n"
+            "budget_ms\t2500\ncpu_s\t3\noutput_cap\t100\nfile_size\t1048576\nstop_on_failure\t1\n"
             "step\tt1\t-\t0\t./program\n"
             "step\tt2\tin/2.txt\t1\t./program\tx\n"
         ) == batch
@@ -76,14 +78,16 @@ class TestRenderBatch:
     )
     def test_a_field_crsup_cannot_carry_is_refused_by_name(self, step: Step, field: str) -> None:
         with pytest.raises(InvalidJob) as raised:
-            render_batch([step], LIMITS, stop_on_failure=False, phase="run")
+            render_batch([step], LIMITS, stop_on_failure=False, file_size_bytes=1, phase="run")
 
         assert field == raised.value.field
         assert str(raised.value).startswith(f"invalid sandbox job: {field}: ")
 
     def test_two_steps_of_one_name_are_refused(self) -> None:
         with pytest.raises(InvalidJob, match=r"compile\[1\]\.name"):
-            render_batch([Step("a", ("x",)), Step("a", ("y",))], LIMITS, stop_on_failure=True, phase="compile")
+            render_batch(
+                [Step("a", ("x",)), Step("a", ("y",))], LIMITS, stop_on_failure=True, file_size_bytes=1, phase="compile"
+            )
 
 
 class TestCheckJob:
@@ -193,3 +197,23 @@ class TestReadOutcomes:
 
         assert not complete
         assert ProcessStatus.NOT_RUN == outcomes[1].status
+
+
+class TestLostSupervisor:
+    """When crsup's report ends early, the step it was running gets what can be known."""
+
+    STEPS = (Step("t1", ("./p",)), Step("t2", ("./p",)), Step("t3", ("./p",)))
+
+    def _statuses(self, *, deadline_hit: bool) -> list[ProcessStatus]:
+        report = _record("t1")  # t1 reported; crsup lost during t2
+        result = ExecResult(report, b"", None if deadline_hit else 137, deadline_hit, overflow=False)
+        return [o.status for o in DockerSandbox._outcomes(result, self.STEPS, LIMITS)]
+
+    def test_still_running_at_the_outside_deadline_is_a_timeout(self) -> None:
+        expected = [ProcessStatus.SUCCESS, ProcessStatus.TIMEOUT, ProcessStatus.NOT_RUN]
+        assert expected == self._statuses(deadline_hit=True)
+
+    def test_lost_with_the_supervisor_is_an_internal_error_never_a_runtime_error(self) -> None:
+        """The steps cannot signal crsup, so its loss is not the program's doing to report."""
+        expected = [ProcessStatus.SUCCESS, ProcessStatus.INTERNAL_ERROR, ProcessStatus.NOT_RUN]
+        assert expected == self._statuses(deadline_hit=False)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +68,10 @@ async def evaluate_file(
     language_name: str | None,
     function_name: str | None,
     mode: str | None = None,
+    limits: Mapping[str, Any] | None = None,  # Limits checks each value's type and range
 ) -> Execution:
-    """Grades ``solution``; its language is ``language_name`` or, when None, told by its extension."""
+    """Grades ``solution``; its language is ``language_name`` or, when None, told by its
+    extension. ``limits`` (by Limits field name) replace the language's defaults."""
     language = get_language(language_name) if language_name else language_for_file(solution.name)
     submission = Submission.create(
         code=solution.read_text(),
@@ -75,7 +79,7 @@ async def evaluate_file(
         language=language.name,
         function_name=function_name,
         mode=mode,
-        limits=settings.default_limits(language.name, language.default_limits),
+        limits=replace(settings.default_limits(language.name, language.default_limits), **(limits or {})),
         policy=settings.input_policy(),
     )
     services = build_services(settings)

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from coderunner.entrypoints.cli.render import labelled
 from coderunner.errors import CoderunnerError
 from coderunner.settings import Settings, load_settings
 
@@ -29,7 +30,7 @@ def _settings(**overrides: object) -> Settings:
     try:
         settings = load_settings(**overrides)
     except ValueError as exc:
-        errors.print(f"[red]invalid configuration:[/red] {exc}")
+        errors.print(labelled("invalid configuration", exc, "red"))
         raise typer.Exit(EXIT_ERROR) from exc
     configure_logging(settings.log_format, settings.log_level)
     return settings
@@ -49,7 +50,7 @@ def serve(
     try:
         asyncio.run(run_server(settings))
     except CoderunnerError as exc:
-        errors.print(f"[red]cannot serve:[/red] {exc}")
+        errors.print(labelled("cannot serve", exc, "red"))
         raise typer.Exit(EXIT_ERROR) from exc
 
 
@@ -64,10 +65,15 @@ def run(
     mode: Annotated[
         str | None, typer.Option(help="function or program (default: the language infers it from the code).")
     ] = None,
+    timeout_s: Annotated[float | None, typer.Option(help="Wall budget of all tests together, seconds.")] = None,
+    memory_mb: Annotated[int | None, typer.Option(help="Memory of the tests, MB.")] = None,
+    cpus: Annotated[float | None, typer.Option(help="CPU share of the tests.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON.")] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Grade SOLUTION against TESTS through the same pipeline as the service.
+
+    A limit not given is the language's default; one above CODERUNNER_MAX_* is refused.
 
     Exit code: 0 all tests passed, 1 some failed, 2 error.
     """
@@ -76,9 +82,11 @@ def run(
 
     settings = _settings(database_url=database_url)
     try:
-        execution = asyncio.run(evaluate_file(settings, solution, tests, language, function_name, mode))
+        asked = {"timeout_s": timeout_s, "memory_mb": memory_mb, "cpus": cpus}
+        limits = {name: value for name, value in asked.items() if value is not None}
+        execution = asyncio.run(evaluate_file(settings, solution, tests, language, function_name, mode, limits))
     except (CoderunnerError, ValueError) as exc:
-        errors.print(f"[red]error:[/red] {exc}")
+        errors.print(labelled("error", exc, "red"))
         raise typer.Exit(EXIT_ERROR) from exc
     if as_json:
         console.print_json(json.dumps(execution_json(execution)))
@@ -113,7 +121,7 @@ def images_build(
             version = image.labels.get(RUNTIME_VERSION_LABEL, "")
             console.print(f"{language.image}: {action} ({image.short_id}, {version})")
     except CoderunnerError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
+        errors.print(labelled("error", exc, "red"))
         raise typer.Exit(EXIT_ERROR) from exc
 
 

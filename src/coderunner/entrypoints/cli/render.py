@@ -1,4 +1,9 @@
-"""How `coderunner run` and `coderunner doctor` look on a terminal."""
+"""How `coderunner run` and `coderunner doctor` look on a terminal.
+
+Everything that comes from a submission, a record or an error (test ids, messages,
+program output) reaches Rich as ``Text``, never as markup: brackets in it are printed as
+written, and a stray ``[/x]`` cannot break the rendering.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from coderunner.domain.execution import Execution
 from coderunner.domain.outcome import TestOutcome
@@ -14,28 +20,39 @@ from coderunner.entrypoints.cli.checkup import Check
 STATUS_STYLE = {"passed": "green", "ok": "green", "warn": "yellow", "fail": "red"}
 
 
+def labelled(label: str, message: object, style: str = "bold") -> Text:
+    """``label: message`` with only the label styled; ``message`` is shown literally."""
+    return Text.assemble((f"{label}:", style), " ", str(message))
+
+
 def render_execution(console: Console, execution: Execution) -> None:
     grade = execution.grade
     if grade is None:
-        console.print(f"[red]{execution.status}[/red]: {execution.error_message}")
+        console.print(labelled(str(execution.status), execution.error_message, "red"))
         return
-    table = Table(title=f"{grade.verdict.value} — {grade.passed_count}/{len(execution.submission.tests)} passed")
+    title = f"{grade.verdict.value} — {grade.passed_count}/{len(execution.submission.tests)} passed"
+    table = Table(title=Text(title))
     for column in ("test", "status", "ms", "evidence"):
         table.add_column(column)
     for outcome in grade.tests:
         style = STATUS_STYLE.get(outcome.status.value, "red")
         table.add_row(
-            outcome.test_id, f"[{style}]{outcome.status.value}[/{style}]", str(outcome.duration_ms), _evidence(outcome)
+            Text(outcome.test_id),
+            Text(outcome.status.value, style=style),
+            Text(str(outcome.duration_ms)),
+            Text(_evidence(outcome)),
         )
     console.print(table)
     if grade.compile_output:
-        console.print("[bold]compiler output[/bold]")
-        console.print(grade.compile_output, markup=False, highlight=False)
+        console.print(Text("compiler output", style="bold"))
+        console.print(Text(grade.compile_output))
     if grade.error_message:
-        console.print(f"[bold]{execution.error_type or 'note'}:[/bold] {grade.error_message}", markup=False)
+        console.print(labelled(execution.error_type or "note", grade.error_message))
     console.print(
-        f"run {grade.run_wall_ms} ms wall, {grade.run_cpu_ms} ms CPU, peak {grade.peak_memory_kb / 1024:.1f} MB"
-        f" — execution {execution.id}"
+        Text(
+            f"run {grade.run_wall_ms} ms wall, {grade.run_cpu_ms} ms CPU, peak {grade.peak_memory_kb / 1024:.1f} MB"
+            f" — execution {execution.id}"
+        )
     )
 
 
@@ -56,8 +73,7 @@ def render_checks(console: Console, checks: list[Check]) -> None:
     for column in ("check", "status", "detail"):
         table.add_column(column)
     for check in checks:
-        style = STATUS_STYLE[check.status]
-        table.add_row(check.name, f"[{style}]{check.status}[/{style}]", check.detail)
+        table.add_row(Text(check.name), Text(check.status, style=STATUS_STYLE[check.status]), Text(check.detail))
     console.print(table)
 
 

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 import coderunner
 from coderunner.bootstrap import Services
-from coderunner.entrypoints.rest import problems
+from coderunner.entrypoints.rest import limits, problems
 from coderunner.entrypoints.rest.body_limit import BodyLimit
 from coderunner.entrypoints.rest.routes import router
 
@@ -44,6 +44,7 @@ def create_app(services: Services, *, manage_services: bool = True) -> FastAPI:
     app = FastAPI(title="coderunner", version=coderunner.__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.services = services
     app.include_router(router)
+    app.include_router(limits.router)
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=services.settings.max_request_bytes)
     return app

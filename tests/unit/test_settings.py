@@ -1,0 +1,60 @@
+"""Settings: the operator's ceilings on per-request limits, and what start-up refuses."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from coderunner.bootstrap import check_language_settings
+from coderunner.errors import InvalidSubmission
+from coderunner.settings import Settings, host_cpus, host_memory_mb
+
+
+def settings(**values: object) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def test_unset_ceilings_follow_the_machine_and_never_fall_below_the_defaults() -> None:
+    maxima = settings().max_limits()
+
+    assert max(float(host_cpus()), 1.0) == maxima.compile_cpus
+    assert max(float(host_cpus()), 0.5) == maxima.cpus
+    assert max(256, min(8192, host_memory_mb() // 4)) == maxima.memory_mb
+    assert (60, 60) == (maxima.timeout_s, maxima.compile_timeout_s)
+
+
+def test_a_configured_default_above_the_machines_ceiling_raises_that_ceiling() -> None:
+    assert 16 == settings(cpus=16.0).max_limits().cpus
+    assert 12 == settings(language_limits={"cpp": {"cpus": 12}}).max_limits().cpus
+
+
+def test_set_ceilings_are_used_as_given_and_reach_the_input_policy() -> None:
+    maxima = settings(timeout_s=5, max_timeout_s=10, max_memory_mb=512, max_cpus=1).input_policy().max_limits
+
+    assert maxima is not None
+    assert (10, 512, 1) == (maxima.timeout_s, maxima.memory_mb, maxima.cpus)
+
+
+def test_a_ceiling_outside_what_limits_allow_is_refused_naming_the_variable() -> None:
+    with pytest.raises(ValidationError, match=r"CODERUNNER_MAX_TIMEOUT_S: must be between 0\.1 and 300, got 1000"):
+        settings(max_timeout_s=1000)
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "problem"),
+    [
+        ({"max_memory_mb": 128}, "CODERUNNER_MAX_MEMORY_MB", "is 128, below cpp's default memory_mb 256"),
+        ({"cpus": 2, "max_cpus": 1}, "CODERUNNER_MAX_CPUS", "is 1, below cpp's default cpus 2"),
+        (
+            {"language_limits": {"cpp": {"compile_timeout_s": 50}}, "max_compile_timeout_s": 40},
+            "CODERUNNER_MAX_COMPILE_TIMEOUT_S",
+            "is 40, below cpp's default compile_timeout_s 50",
+        ),
+    ],
+)
+def test_start_up_refuses_a_default_above_its_ceiling_naming_the_variable(
+    values: dict[str, object], field: str, problem: str
+) -> None:
+    with pytest.raises(InvalidSubmission) as caught:
+        check_language_settings(settings(**values))
+    assert (field, problem) == (caught.value.field, caught.value.problem)
