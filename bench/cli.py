@@ -35,6 +35,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         prog="python -m bench", description="Measure the floor, the seed design and coderunner in one run."
     )
     parser.add_argument("--quick", action="store_true", help="smoke run: 6 exercises, 1 round, 1 seed exercise")
+    parser.add_argument(
+        "--language", default="cpp", help="the workload's language, measured against its own floor (cpp)"
+    )
     parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)}")
     parser.add_argument("--rounds", type=int, default=2, help="passes over the workload per measurement (2)")
     parser.add_argument("--concurrency", type=int, default=4, help="concurrent clients for throughput (4)")
@@ -75,16 +78,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from coderunner.languages.registry import get_language
     from coderunner.logs import configure_logging
     from coderunner.sandbox.engine import connect
     from coderunner.sandbox.images import ImageBuilder
 
-    exercises = load_workload()
+    exercises = [e for e in load_workload() if e.language == args.language]
+    if not exercises:
+        console.print(f"[red]no {args.language!r} exercises in the workload[/red]")
+        return 2
+    if args.language != "cpp" and "seed" in args.only:
+        console.print("the seed design compiles C++ only: skipped")
+        args.only.remove("seed")
     if args.quick:
         exercises = spread(exercises, 6)
     configure_logging("json", "warning")  # the in-process pipeline's per-execution lines would drown the report
     client = connect()
-    image_id = ImageBuilder(client).ensure("coderunner-cpp").id or ""
+    image_id = ImageBuilder(client).ensure(get_language(args.language).image).id or ""
     results = Results(meta=_meta(args, exercises, image_id))
     load = os.getloadavg()[0]
     if load > (os.cpu_count() or 1) / 2:
@@ -204,6 +214,7 @@ def _meta(args: argparse.Namespace, exercises: list[Exercise], image_id: str) ->
         "git": _git_revision(),
         "image_id": image_id,
         "quick": args.quick,
+        "language": args.language,
         "parts": args.only,
         "rounds": args.rounds,
         "concurrency": args.concurrency,

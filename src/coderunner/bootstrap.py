@@ -19,6 +19,9 @@ from coderunner.settings import Settings
 from coderunner.store.database import create_engine_for, migrate
 from coderunner.store.sql_store import SqlExecutionStore
 
+# How long a stopping server keeps trying to write final states the database refused.
+FINAL_WRITES_GRACE_S = 10.0
+
 
 @dataclass
 class Services:
@@ -51,6 +54,8 @@ class Services:
 
     async def stop(self) -> None:
         await self.scheduler.drain()
+        # Final states the database refused (it was away) get a last chance before the exit.
+        await self.pipeline.close(timeout_s=FINAL_WRITES_GRACE_S)
         await asyncio.to_thread(self.sandbox.close)
 
 

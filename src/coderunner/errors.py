@@ -31,8 +31,11 @@ class InvalidSubmission(CoderunnerError):
 
 
 class ExecutionNotFound(CoderunnerError):
+    """No execution has this id; the message quotes at most the id's first 80 characters."""
+
     def __init__(self, execution_id: str) -> None:
-        super().__init__(f"no execution with id {execution_id!r}")
+        shown = execution_id if len(execution_id) <= 80 else execution_id[:80] + "…"
+        super().__init__(f"no execution with id {shown!r}")
         self.execution_id = execution_id
 
 

@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     max_tests: int = Field(_INPUT.max_tests, ge=1)
     max_field_bytes: int = Field(_INPUT.max_field_bytes, ge=64)
     max_request_bytes: int = Field(4 * 1024 * 1024, ge=4096)
+    # A request whose head or body stops arriving for this long is answered 408 and closed.
+    request_read_timeout_s: float = Field(10.0, gt=0, le=600)
     # Logs: "json" in containers, "console" on a terminal, "auto" picks by TTY.
     log_format: str = "auto"
     log_level: str = "info"

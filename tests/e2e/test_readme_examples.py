@@ -67,20 +67,24 @@ def test_the_smoke_example_passes_from_the_cli(tmp_path: Path, docker_client: ob
     assert ["hello"] == json.loads(result.stdout)["approved_test_ids"]
 
 
-def test_curl_example_works_as_written(server: RunningServer) -> None:
-    """The README's curl call, pointed at this server's port, answers both tests approved."""
-    (block,) = [b for b in code_blocks("bash") if b.startswith("curl")]
-    command = block.replace("localhost:8080", f"127.0.0.1:{server.http_port}")
-    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=180)
-    assert 0 == result.returncode, result.stderr
-    answer = json.loads(result.stdout)
-    assert ("accepted", ["t1", "t2"]) == (answer["verdict"], answer["approved_test_ids"])
+def test_curl_examples_work_as_written(server: RunningServer) -> None:
+    """The README's curl calls (C++ and Python), pointed at this server's port, answer both tests approved."""
+    blocks = [b for b in code_blocks("bash") if b.startswith("curl")]
+    assert 2 == len(blocks)
+    for block in blocks:
+        command = block.replace("localhost:8080", f"127.0.0.1:{server.http_port}")
+        result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=180)
+        assert 0 == result.returncode, result.stderr
+        answer = json.loads(result.stdout)
+        assert ("accepted", ["t1", "t2"]) == (answer["verdict"], answer["approved_test_ids"]), block
 
 
-def test_grpc_snippet_works_as_written(server: RunningServer) -> None:
-    """The README's Python gRPC client prints success and the approved test."""
-    (snippet,) = code_blocks("python")
-    snippet = snippet.replace("localhost:50051", f"127.0.0.1:{server.grpc_port}")
-    result = subprocess.run([sys.executable, "-c", snippet], capture_output=True, text=True, cwd=ROOT, timeout=180)
-    assert 0 == result.returncode, result.stderr
-    assert "True ['hello']" == result.stdout.strip()
+def test_grpc_snippets_work_as_written(server: RunningServer) -> None:
+    """The README's Python gRPC clients (a C++ and a Python submission) print success and the approved test."""
+    snippets = code_blocks("python")
+    assert 2 == len(snippets)
+    for snippet in snippets:
+        runnable = snippet.replace("localhost:50051", f"127.0.0.1:{server.grpc_port}")
+        result = subprocess.run([sys.executable, "-c", runnable], capture_output=True, text=True, cwd=ROOT, timeout=180)
+        assert 0 == result.returncode, result.stderr
+        assert "True ['hello']" == result.stdout.strip(), snippet

@@ -7,6 +7,7 @@ Every invariant is checked when the object is built, and a violation raises
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
@@ -203,21 +204,22 @@ class Submission:
         'test-1'
         """
         policy = policy or InputPolicy()
+        _check_text("language", language)
         language = language.strip().lower()
         if not language:
             raise InvalidSubmission("language", "is empty")
+        _check_text("code", code)
         if not code.strip():
             raise InvalidSubmission("code", "is empty")
         if len(code.encode()) > policy.max_code_bytes:
             raise InvalidSubmission("code", f"is larger than {policy.max_code_bytes} bytes")
-        if "\x00" in code:
-            raise InvalidSubmission("code", "contains a NUL byte")
         for name, value in (
             ("challenge_id", challenge_id),
             ("code_version_id", code_version_id),
             ("student_id", student_id),
             ("function_name", function_name or ""),
         ):
+            _check_text(name, value)
             if len(value) > policy.max_id_chars:
                 raise InvalidSubmission(name, f"is longer than {policy.max_id_chars} characters")
         if function_name is not None and function_name.strip() == "":
@@ -238,6 +240,38 @@ class Submission:
             student_id=student_id,
             tolerance=(tolerance or Tolerance()).over(DEFAULT_TOLERANCE),
         )
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be stored as text, or None when it can.
+
+    Every field is stored as text (PostgreSQL's ``text`` refuses NUL) and sent to the
+    sandbox as UTF-8, so two kinds of character are refused everywhere, on every database
+    alike: NUL (also inside code and stdin: C++ sources and test inputs are text) and lone
+    UTF-16 surrogates (JSON's ``"\\ud800"``), which no UTF-8 encoder accepts.
+
+    >>> text_problem("a\\x00b")
+    'contains a NUL character (U+0000) at index 1'
+    """
+    nul = value.find("\x00")
+    if nul >= 0:
+        return f"contains a NUL character (U+0000) at index {nul}"
+    surrogate = _SURROGATE.search(value)
+    if surrogate is not None:
+        code_point = ord(surrogate.group())
+        return (
+            f"contains a lone surrogate (U+{code_point:04X}) at index {surrogate.start()}, which is not valid Unicode"
+        )
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_text(field_name: str, value: str) -> None:
+    problem = text_problem(value)
+    if problem is not None:
+        raise InvalidSubmission(field_name, problem)
 
 
 def _parse_mode(mode: str | None) -> Mode | None:
@@ -262,10 +296,10 @@ def _normalise_tests(tests: list[TestCase], policy: InputPolicy) -> tuple[TestCa
         where = f"tests[{index}]"
         for name in ("input", "expected_output", "custom_validation_code"):
             value: str = getattr(case, name)
+            _check_text(f"{where}.{name}", value)
             if len(value.encode()) > policy.max_field_bytes:
                 raise InvalidSubmission(f"{where}.{name}", f"is larger than {policy.max_field_bytes} bytes")
-            if "\x00" in value:
-                raise InvalidSubmission(f"{where}.{name}", "contains a NUL byte")
+        _check_text(f"{where}.code_version_test_id", case.id)
         test_id = case.id.strip() or f"test-{index + 1}"
         if len(test_id) > policy.max_id_chars:
             raise InvalidSubmission(f"{where}.code_version_test_id", f"is longer than {policy.max_id_chars} characters")

@@ -31,6 +31,11 @@ ERROR_TABLE: dict[type[CoderunnerError], WireError] = {
 }
 
 
+# How long an overloaded client should wait before retrying: REST's Retry-After header and
+# gRPC's trailing metadata. A slot frees up in about the time one evaluation takes.
+RETRY_AFTER_S = 1
+
+
 def wire_error(exc: CoderunnerError) -> WireError:
     """The row for ``exc``: its class's, or its nearest listed ancestor's.
 

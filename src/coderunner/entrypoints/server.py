@@ -7,9 +7,11 @@ servers listen, one line goes to stdout::
     coderunner: listening http=8080 grpc=50051
 
 (the bound ports, so port 0 works) and, when ``CODERUNNER_PORTS_FILE`` is set, the same
-ports are written to that file as JSON. SIGTERM or SIGINT stops accepting, gives running
-requests ``SHUTDOWN_GRACE_S`` to finish, then cancels what is left (records end
-``cancelled``, containers removed). A second signal skips the grace.
+ports are written to that file as JSON. SIGTERM or SIGINT stops accepting, answers
+requests still sending their body 503 at once, gives running requests
+``SHUTDOWN_GRACE_S`` to finish, then cancels what is left (records end ``cancelled``,
+containers removed; a REST request still waiting gets 503, a gRPC call UNAVAILABLE). A
+second signal skips the grace.
 
 Run it with ``coderunner serve`` or ``python -m coderunner.entrypoints.server``.
 """
@@ -30,6 +32,7 @@ import uvicorn
 from coderunner.bootstrap import Services, build_services
 from coderunner.entrypoints.grpc.server import GrpcServer
 from coderunner.entrypoints.rest.app import create_app
+from coderunner.entrypoints.rest.http_protocol import timed_h11
 from coderunner.settings import Settings
 
 log = structlog.get_logger("coderunner.server")
@@ -72,14 +75,17 @@ async def _serve_started(services: Services, settings: Settings) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal, signum)
     try:
+        app = create_app(services, manage_services=False)
         config = uvicorn.Config(
-            create_app(services, manage_services=False),
+            app,
+            http=timed_h11(settings.request_read_timeout_s),
             host=settings.host,
             port=settings.http_port,
             lifespan="off",
             log_config=None,
             access_log=False,
-            timeout_graceful_shutdown=int(SHUTDOWN_GRACE_S),
+            # A backstop: at SHUTDOWN_GRACE_S, serve() cancels the evaluations first (see below).
+            timeout_graceful_shutdown=int(SHUTDOWN_GRACE_S) + 2,
         )
         http = _EmbeddedUvicorn(config)
         http_socket = config.bind_socket()
@@ -98,6 +104,7 @@ async def _serve_started(services: Services, settings: Settings) -> None:
 
         await stop.wait()
         log.info("server.stopping", grace_s=SHUTDOWN_GRACE_S)
+        app.state.stopping.set()
         http.should_exit = True
 
         async def stop_servers() -> None:
@@ -105,10 +112,12 @@ async def _serve_started(services: Services, settings: Settings) -> None:
 
         shutdown = asyncio.create_task(stop_servers())
         hurried = asyncio.create_task(hurry.wait())
-        await asyncio.wait({shutdown, hurried}, return_when=asyncio.FIRST_COMPLETED)
-        if hurry.is_set() and not shutdown.done():
-            log.info("server.hurrying")
-            http.force_exit = True
+        await asyncio.wait({shutdown, hurried}, timeout=SHUTDOWN_GRACE_S, return_when=asyncio.FIRST_COMPLETED)
+        if not shutdown.done():
+            # Grace over (or a second signal): cancel the evaluations, so that every caller
+            # still waiting gets its answer (503 / UNAVAILABLE) before the servers close.
+            log.info("server.cancelling", in_flight=services.scheduler.in_flight, hurried=hurry.is_set())
+            http.force_exit = hurry.is_set()
             await services.scheduler.drain()
         await shutdown
         hurried.cancel()
@@ -137,9 +146,13 @@ def main() -> None:
     configure_logging(settings.log_format, settings.log_level)
     try:
         asyncio.run(serve(settings))
-    except CoderunnerError as exc:
+    except (CoderunnerError, OSError) as exc:
         log.error("server.cannot_start", error=str(exc))
         raise SystemExit(2) from exc
+    except Exception as exc:
+        # One JSON event with the traceback in a field, not Python's multi-line report.
+        log.exception("server.crashed", error_class=type(exc).__name__)
+        raise SystemExit(1) from exc
 
 
 if __name__ == "__main__":

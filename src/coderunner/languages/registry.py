@@ -16,8 +16,9 @@ from pathlib import PurePath
 from coderunner.errors import InvalidSubmission
 from coderunner.languages.cpp import CPP
 from coderunner.languages.plugin import Language
+from coderunner.languages.python import PYTHON
 
-_LANGUAGES: dict[str, Language] = {CPP.name: CPP}
+_LANGUAGES: dict[str, Language] = {CPP.name: CPP, PYTHON.name: PYTHON}
 # What an empty ``language`` on the wire means (REST, gRPC): wire-compatible with the
 # original service, whose clients never sent one.
 WIRE_DEFAULT = CPP.name

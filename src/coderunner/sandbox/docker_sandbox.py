@@ -3,12 +3,16 @@
 create → start → exec (files in as a tar on stdin, then compile) → update limits →
 exec (run the tests) → remove. The deadline of each phase is enforced here, outside
 the container: when it passes, the container is removed, whatever the program did to
-the supervisor inside.
+the supervisor inside. Every engine error becomes SandboxUnavailable / SandboxFailure
+(docker_errors.py); a container the engine could not remove, because it was away, is
+removed by the reaper as soon as it answers again, and the warm containers, whose state
+is then unknown, are discarded.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 import uuid
@@ -16,12 +20,14 @@ from dataclasses import dataclass, field, replace
 
 import docker
 import docker.errors
+import structlog
 from docker.models.containers import Container
 
 from coderunner.domain.outcome import ProcessOutcome, ProcessStatus
 from coderunner.domain.sandbox_job import WORKSPACE, SandboxJob, SandboxRun, Step, StepLimits
-from coderunner.errors import SandboxFailure, SandboxUnavailable
+from coderunner.errors import InfrastructureError, SandboxFailure, SandboxUnavailable
 from coderunner.sandbox.archive import workspace_tar
+from coderunner.sandbox.docker_errors import from_engine, map_docker_errors
 from coderunner.sandbox.exec_stream import ExecResult, run_exec
 from coderunner.sandbox.hardening import (
     LABEL_INSTANCE,
@@ -38,24 +44,34 @@ from coderunner.sandbox.hardening import (
 )
 from coderunner.sandbox.images import ImageBuilder
 from coderunner.sandbox.pool import WarmContainer, WarmPool
+from coderunner.sandbox.reaper import Reaper
 from coderunner.sandbox.seccomp import check_profile, default_profile
 from coderunner.sandbox.supervisor import check_job, read_outcomes, render_batch
 from coderunner.sandbox.users import UidAllocator
 
 COMPILE_BATCH = ".crsup/compile"
-RUN_BATCH = ".crsup/run"
 # Time for the engine to start an exec and for crsup to report after its own deadline.
 OUTSIDE_GRACE_S = 2.0
 FRAME_OVERHEAD = 1024
 # How long a container whose supervisor was killed is watched for having stopped.
 STOPPED_SETTLE_S = 0.5
+# How long a stopping service keeps retrying removals the engine refused (it was away).
+REAPER_CLOSE_S = 10.0
+
+log = structlog.get_logger("coderunner.sandbox")
 
 
 @dataclass
 class _Handle:
-    """What a cancelled caller needs to tear the sandbox down from another thread."""
+    """What a cancelled caller needs to tear the sandbox down from another thread.
 
+    ``name`` (the id, for a warm one) is set under ``lock`` before the container is
+    created: a create cut off by the engine may still have made it; it is removed by name.
+    """
+
+    name: str | None = None
     container: Container | None = None
+    users: SandboxUsers | None = None
     cancelled: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     removed: bool = False
@@ -92,6 +108,7 @@ class DockerSandbox:
         self._pool_limits: dict[str, StepLimits] = {}
         self._pools_on_first_use: dict[str, tuple[int, StepLimits]] = {}
         self._pools_lock = threading.Lock()
+        self._reaper = Reaper(self._remove_by_name)
 
     def start_pool(self, image: str, size: int, limits: StepLimits) -> None:
         """Keeps ``size`` started containers of ``image`` ready from now on, sized for ``limits`` (compile phase)."""
@@ -115,13 +132,16 @@ class DockerSandbox:
 
         def make() -> WarmContainer:
             users = self._uids.acquire()
-            handle = _Handle()
+            handle = _Handle(users=users)
             try:
-                handle.container = self._create(limits, image_id, users)
-                handle.container.start()
-            except BaseException:
-                self._remove(handle)
-                self._uids.release(users)
+                with map_docker_errors("start a warm sandbox"):
+                    handle.name = _new_name(self._instance)
+                    handle.container = self._create(limits, image_id, users, handle.name)
+                    handle.container.start()
+            except BaseException as exc:
+                self._remove(handle)  # frees the UIDs once the container is gone
+                if isinstance(exc, SandboxUnavailable):
+                    self._engine_lost(exc)
                 raise
             return WarmContainer(handle.container, users, image_id)
 
@@ -137,16 +157,28 @@ class DockerSandbox:
         return pool.take() if pool is not None else None
 
     def close(self) -> None:
-        """Removes the warm containers (shutdown); running jobs remove their own."""
+        """Removes the warm containers (shutdown), and those the engine could not remove
+        earlier, trying for up to ``REAPER_CLOSE_S``; running jobs remove their own."""
         with self._pools_lock:
             pools = list(self._pools.values())
             self._pools_on_first_use.clear()
         for pool in pools:
             pool.close()
+        self._reaper.close(REAPER_CLOSE_S)
 
     def _discard(self, warm: WarmContainer) -> None:
-        self._remove(_Handle(container=warm.container))
-        self._uids.release(warm.users)
+        self._remove(_Handle(name=str(warm.container.id), container=warm.container, users=warm.users))
+
+    def _engine_lost(self, exc: InfrastructureError) -> None:
+        """The engine failed or did not answer (it may have restarted, killing every
+        container): whether the warm containers still run is unknown, so none of them
+        serves a submission; they go (via the reaper when needed) and the pool refills."""
+        with self._pools_lock:
+            pools = list(self._pools.items())
+        for image, pool in pools:
+            if pool.ready:
+                log.warning("pool.discarded", image=image, reason=str(exc), containers=pool.ready)
+                pool.discard_all()
 
     async def execute(self, job: SandboxJob) -> SandboxRun:
         handle = _Handle()
@@ -166,23 +198,33 @@ class DockerSandbox:
         filters: dict[str, str | list[str] | bool] = {
             "label": [f"{LABEL_ROLE}={ROLE_SANDBOX}", f"{LABEL_INSTANCE}={self._instance}"]
         }
-        try:
-            leftovers = self._client.containers.list(all=True, filters=filters)
-            for container in leftovers:
-                container.remove(force=True, v=True)
-        except docker.errors.DockerException as exc:
-            raise SandboxUnavailable(f"cannot reap leftover sandboxes: {exc}") from exc
+        with map_docker_errors("list leftover sandboxes"):
+            leftovers = [str(entry["Id"]) for entry in self._client.api.containers(all=True, filters=filters)]
+        for container_id in leftovers:
+            self._remove_by_name(container_id)
         return len(leftovers)
 
     def image_for(self, name: str) -> tuple[str, dict[str, str]]:
         """Id and labels of the current image ``name``, built on first use when missing."""
         with self._image_lock:
             if name not in self._image_cache:
-                image = self._images.ensure(name)
+                with map_docker_errors(f"prepare the image {name}"):
+                    image = self._images.ensure(name)
                 self._image_cache[name] = (image.id or "", dict(image.labels))
             return self._image_cache[name]
 
     def _execute(self, job: SandboxJob, handle: _Handle) -> SandboxRun:
+        try:
+            with map_docker_errors("run the sandbox job"):
+                return self._run_job(job, handle)
+        except InfrastructureError as exc:
+            if handle.cancelled.is_set():
+                raise SandboxFailure("the sandbox was removed because its caller went away") from exc
+            if isinstance(exc, SandboxUnavailable) or from_engine(exc):
+                self._engine_lost(exc)
+            raise
+
+    def _run_job(self, job: SandboxJob, handle: _Handle) -> SandboxRun:
         check_job(job)
         image_id, labels = self.image_for(job.image)
         warm = self._take_warm(job.image)
@@ -190,10 +232,12 @@ class DockerSandbox:
             self._discard(warm)
             warm = None
         users = warm.users if warm is not None else self._uids.acquire()
+        handle.users = users
         try:
             with handle.lock:
+                name = handle.name = str(warm.container.id) if warm is not None else _new_name(self._instance)
                 handle.container = (
-                    warm.container if warm is not None else self._create(job.compile_limits, image_id, users)
+                    warm.container if warm is not None else self._create(job.compile_limits, image_id, users, name)
                 )
             if handle.cancelled.is_set():  # cancelled while we were creating it
                 raise SandboxFailure("the sandbox was cancelled")
@@ -211,14 +255,11 @@ class DockerSandbox:
             else:
                 run_outcomes = (ProcessOutcome(ProcessStatus.MEMORY_LIMIT), *not_run[1:])
             return SandboxRun(compile=compile_outcomes, run=run_outcomes, image_id=image_id, image_labels=labels)
-        except docker.errors.DockerException as exc:
-            if handle.cancelled.is_set():
-                raise SandboxFailure("the sandbox was removed because its caller went away") from exc
-            raise SandboxFailure(f"the engine failed during the run: {exc}") from exc
         finally:
+            # Frees the UIDs once the container is gone (the reaper does, when the engine is away).
             self._remove(handle)
-            # Not reached when the removal failed: UIDs of a container that may still run are not reused.
-            self._uids.release(users)
+            if handle.name is None:  # nothing was created: the UIDs were never used
+                self._uids.release(users)
 
     @staticmethod
     def _limit_to_run_phase(container: Container, job: SandboxJob) -> bool:
@@ -234,14 +275,9 @@ class DockerSandbox:
             raise
         return True
 
-    def _create(self, limits: StepLimits, image_id: str, users: SandboxUsers) -> Container:
+    def _create(self, limits: StepLimits, image_id: str, users: SandboxUsers, name: str) -> Container:
         kwargs = create_kwargs(
-            image_id=image_id,
-            limits=limits,
-            policy=self._policy,
-            users=users,
-            instance=self._instance,
-            name=f"coderunner-{self._instance}-{uuid.uuid4().hex[:12]}",
+            image_id=image_id, limits=limits, policy=self._policy, users=users, instance=self._instance, name=name
         )
         try:
             container = self._client.containers.create(**kwargs)
@@ -253,9 +289,6 @@ class DockerSandbox:
         files = dict(job.files)
         files[COMPILE_BATCH] = render_batch(
             job.compile, job.compile_limits, stop_on_failure=True, file_size_bytes=compile_file_size(self._policy)
-        )
-        files[RUN_BATCH] = render_batch(
-            job.run, job.run_limits, stop_on_failure=False, file_size_bytes=run_file_size(job.run_limits)
         )
         tar = workspace_tar(files, uid=users.builder, executable=job.executable)
         extract_then_compile = f"tar -x --no-same-permissions -f - -C {WORKSPACE} && exec crsup {COMPILE_BATCH}"
@@ -271,8 +304,13 @@ class DockerSandbox:
 
     def _run_phase(self, container: Container, job: SandboxJob, users: SandboxUsers) -> tuple[ProcessOutcome, ...]:
         # crsup stays root (see crsup.c) and runs each test as the runner, who cannot signal it.
-        argv = ["crsup", "--as", str(users.runner), RUN_BATCH]
-        result = self._exec(container, argv, stdin=None, steps=job.run, limits=job.run_limits)
+        # The run batch reaches crsup on its stdin, never the workspace: the steps' command
+        # lines (a language may pass a per-test secret there) are not a file a test can read.
+        batch = render_batch(
+            job.run, job.run_limits, stop_on_failure=False, file_size_bytes=run_file_size(job.run_limits)
+        )
+        argv = ["crsup", "--as", str(users.runner), "/dev/stdin"]
+        result = self._exec(container, argv, stdin=batch, steps=job.run, limits=job.run_limits)
         return self._outcomes(result, job.run, job.run_limits)
 
     def _exec(
@@ -306,7 +344,12 @@ class DockerSandbox:
             # kernel's OOM killer could still pick it): stop everything in there now; the
             # report it did send says how far it got.
             container.remove(force=True, v=True)
+        elif result.exit_code is None:
+            # The stream ended while the supervisor still ran: the engine (or the way to it) dropped it.
+            raise SandboxUnavailable("the engine closed the exec stream before the supervisor ended")
         elif result.exit_code != 0:
+            if not _still_running(container):  # e.g. 126: the exec could not start in a dying container
+                raise SandboxFailure(f"the sandbox container stopped under the job ({container.status})")
             raise SandboxFailure(
                 f"the supervisor failed (exit {result.exit_code}): {result.stderr[-1000:].decode(errors='replace')}"
             )
@@ -330,16 +373,35 @@ class DockerSandbox:
         return (*outcomes[:first_missing], lost, *outcomes[first_missing + 1 :])
 
     def _remove(self, handle: _Handle) -> None:
+        """Removes the handle's container, then frees its UIDs; when the engine does not
+        answer, the reaper does both once it does. Does nothing before a create was tried."""
         with handle.lock:
-            if handle.container is None or handle.removed:
+            if handle.name is None or handle.removed:
                 return
             handle.removed = True
+            users = handle.users
+            then = (lambda: self._uids.release(users)) if users is not None else None
             try:
-                handle.container.remove(force=True, v=True)
-            except docker.errors.NotFound:
-                pass
-            except docker.errors.DockerException as exc:
-                raise SandboxFailure(f"could not remove sandbox {handle.container.name}: {exc}") from exc
+                self._remove_by_name(handle.name)
+            except InfrastructureError as exc:
+                log.warning("sandbox.removal_deferred", container=handle.name, error=str(exc))
+                if handle.container is not None:
+                    # It may still run a submission's processes: its UIDs wait until it is gone.
+                    self._reaper.add(handle.name, then)
+                    return
+                # A create cut off: if the container exists, it was never started, so nothing runs as its UIDs.
+                self._reaper.add(handle.name)
+        if then is not None:
+            then()
+
+    def _remove_by_name(self, name: str) -> None:
+        """Removes the container ``name`` (or id) with its volumes; one already gone is fine."""
+        with map_docker_errors(f"remove sandbox {name}"), contextlib.suppress(docker.errors.NotFound):
+            self._client.api.remove_container(name, force=True, v=True)
+
+
+def _new_name(instance: str) -> str:
+    return f"coderunner-{instance}-{uuid.uuid4().hex[:12]}"
 
 
 def _supervisor_killed(result: ExecResult) -> bool:

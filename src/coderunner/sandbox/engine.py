@@ -6,6 +6,7 @@ import docker
 import docker.errors
 
 from coderunner.errors import SandboxUnavailable
+from coderunner.sandbox.docker_errors import UNREACHABLE
 
 HOW_TO_START = "start it with `make engine` (scripts/provision-engine.sh) or `sudo systemctl start docker`"
 
@@ -24,6 +25,6 @@ def connect(base_url: str | None = None, timeout_s: float = 60.0) -> docker.Dock
             else docker.from_env(timeout=int(timeout_s))
         )
         client.ping()
-    except docker.errors.DockerException as exc:
+    except (docker.errors.DockerException, *UNREACHABLE) as exc:
         raise SandboxUnavailable(f"Docker engine not reachable at {where}: {HOW_TO_START} ({exc})") from exc
     return client

@@ -15,6 +15,8 @@ from typing import Any
 import docker
 
 STDOUT, STDERR = 1, 2
+# How long an exec whose stream ended may still read as running before it counts as cut off.
+EXIT_SETTLE_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,24 @@ def run_exec(
         sock.close()
     exit_code = None
     if not (deadline_hit or overflow):
-        exit_code = api.exec_inspect(exec_id).get("ExitCode")
+        exit_code = _exit_code(api, exec_id, min(deadline, time.monotonic() + EXIT_SETTLE_S))
     return ExecResult(bytes(out), bytes(err), exit_code, deadline_hit, overflow)
+
+
+def _exit_code(api: Any, exec_id: str, until: float) -> int | None:
+    """The exec's exit code; None when it still runs at ``until`` (its stream was cut).
+
+    The engine ends the stream when the process's output closes and records the exit a
+    moment later: right after the end of the stream the exec can still read as running.
+    """
+    while True:
+        state = api.exec_inspect(exec_id)
+        if not state.get("Running"):
+            code = state.get("ExitCode")
+            return int(code) if code is not None else None
+        if time.monotonic() >= until:
+            return None
+        time.sleep(0.01)
 
 
 class _FrameReader:

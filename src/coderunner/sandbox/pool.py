@@ -75,6 +75,16 @@ class WarmPool:
         for warm in leftovers:
             self._discard(warm)
 
+    def discard_all(self) -> None:
+        """Discards every container waiting (their state is unknown, e.g. the engine was
+        away); the pool refills with new ones."""
+        with self._lock:
+            stale = list(self._ready)
+            self._ready.clear()
+        for warm in stale:
+            self._discard(warm)
+        self._wanted.set()
+
     @property
     def ready(self) -> int:
         return len(self._ready)
@@ -89,6 +99,7 @@ class WarmPool:
                 except Exception as exc:  # the engine hiccupped: submissions start their own meanwhile
                     log.warning("pool.refill_failed", error=str(exc))
                     self._closed.wait(1.0)
+                    self._wanted.set()  # try again, rather than wait for the next take
                     break
                 with self._lock:
                     if self._closed.is_set():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -12,12 +13,14 @@ import structlog
 from coderunner.domain.execution import Execution, ExecutionStatus, ProgramInfo, RequestInfo, status_for
 from coderunner.domain.outcome import Grade, Verdict
 from coderunner.domain.submission import Submission
-from coderunner.errors import TemplateError
+from coderunner.errors import StoreError, TemplateError
 from coderunner.languages.plugin import Language, check_mode
+from coderunner.service.outbox import FinalState, Outbox
 from coderunner.service.ports import ExecutionStore, Sandbox
 
 log = structlog.get_logger("coderunner.pipeline")
 CANCELLED_MESSAGE = "the evaluation was cancelled before it finished"
+NOT_STARTED_MESSAGE = "the evaluation was cancelled before it started"
 
 
 def utcnow() -> datetime:
@@ -29,7 +32,8 @@ class Pipeline:
 
     ``record`` stores a new pending execution; ``run`` takes it to a terminal state. A
     failure of ours ends as ``failed`` with error_type internal_error, never as a pass;
-    a cancelled run ends as ``cancelled`` and its container is gone.
+    a cancelled run ends as ``cancelled`` and its container is gone. Every final state
+    goes through the outbox, so a record also ends when the store was away at that moment.
     """
 
     def __init__(
@@ -46,39 +50,46 @@ class Pipeline:
         self._languages = languages
         self._instance = server_instance
         self._clock = clock
+        self._outbox = Outbox(store)
 
     async def record(self, submission: Submission, request: RequestInfo) -> Execution:
         """Stores ``submission`` as pending (its language must exist and have its mode: InvalidSubmission otherwise)."""
         check_mode(self._languages(submission.language), submission)
         request = RequestInfo(request.client_address, request.user_agent, self._instance)
-        return await self._store.create(str(uuid.uuid4()), submission, request, self._clock())
+        execution_id = str(uuid.uuid4())
+        try:
+            return await self._store.create(execution_id, submission, request, self._clock())
+        except StoreError as exc:
+            # The insert may have committed just before the connection dropped: should the
+            # record exist, it must not stay pending. (Without one, the outbox drops this.)
+            failed = self._failed(f"the database failed while recording it: {exc}")
+            self._outbox.put(execution_id, failed, doubtful=True)
+            raise
 
     async def run(self, execution: Execution) -> Execution:
-        """Runs a recorded execution to its terminal state and returns the stored record."""
+        """Runs a recorded execution to its terminal state and returns the stored record.
+
+        When the store fails on the way, ``StoreError`` is raised and the final state
+        (the grade, when it was computed) is written by the outbox once the store answers.
+        """
         submission = execution.submission
         bound = log.bind(execution_id=execution.id, language=submission.language, tests=len(submission.tests))
-        await self._store.mark_running(execution.id, self._clock())
         try:
+            await self._store.mark_running(execution.id, self._clock())
             grade = await self._grade(execution.id, submission)
         except asyncio.CancelledError:
             # The caller went away (or the service is stopping): the sandbox removed its
             # container before this propagated; the record must not stay running.
-            await self._finish_unfinished(execution.id, ExecutionStatus.CANCELLED, "cancelled", CANCELLED_MESSAGE)
+            await self._end(execution.id, self._cancelled(CANCELLED_MESSAGE))
             raise
         except Exception as exc:
-            # Ours, never the submission's: an unreachable engine, a refused limit, or a bug.
+            # Ours, never the submission's: an unreachable engine or database, a refused limit, or a bug.
             bound.error("execution.failed", error=str(exc), error_class=type(exc).__name__)
-            await self._finish_unfinished(execution.id, ExecutionStatus.FAILED, "internal_error", str(exc))
+            await self._end(execution.id, self._failed(str(exc)))
             raise
         error_type = "" if grade.verdict in (Verdict.ACCEPTED, Verdict.WRONG_ANSWER) else grade.verdict.value
-        await self._store.finish(
-            execution.id,
-            status_for(grade.verdict),
-            self._clock(),
-            grade=grade,
-            error_type=error_type,
-            error_message=grade.error_message,
-        )
+        final = FinalState(status_for(grade.verdict), self._clock(), grade, error_type, grade.error_message)
+        await self._outbox.settle(execution.id, final)
         bound.info(
             "execution.finished",
             verdict=grade.verdict.value,
@@ -88,13 +99,27 @@ class Pipeline:
         )
         return await self._store.get(execution.id)
 
-    async def _finish_unfinished(
-        self, execution_id: str, status: ExecutionStatus, error_type: str, message: str
-    ) -> None:
-        # Shielded: a second cancellation must not leave the record running.
-        await asyncio.shield(
-            self._store.finish(execution_id, status, self._clock(), error_type=error_type, error_message=message)
-        )
+    def abandon(self, execution: Execution) -> None:
+        """Ends a recorded execution that will never run (cancelled while it waited for a
+        slot) as ``cancelled``; the outbox writes it at once, or as soon as the store answers."""
+        self._outbox.put(execution.id, self._cancelled(NOT_STARTED_MESSAGE))
+
+    async def close(self, timeout_s: float) -> list[str]:
+        """At shutdown, after the scheduler drained: writes the final states still kept for
+        up to ``timeout_s``; returns the ids left unwritten (start-up recovery fails them)."""
+        return await self._outbox.close(timeout_s)
+
+    async def _end(self, execution_id: str, state: FinalState) -> None:
+        # Shielded: a second cancellation must not leave the record running. A store failure
+        # is not raised over the error being handled: the outbox keeps the state and retries.
+        with contextlib.suppress(StoreError):
+            await asyncio.shield(self._outbox.settle(execution_id, state))
+
+    def _failed(self, message: str) -> FinalState:
+        return FinalState(ExecutionStatus.FAILED, self._clock(), error_type="internal_error", error_message=message)
+
+    def _cancelled(self, message: str) -> FinalState:
+        return FinalState(ExecutionStatus.CANCELLED, self._clock(), error_type="cancelled", error_message=message)
 
     async def _grade(self, execution_id: str, submission: Submission) -> Grade:
         language = self._languages(submission.language)

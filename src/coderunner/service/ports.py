@@ -58,7 +58,11 @@ class ExecutionStore(Protocol):
         error_type: str = "",
         error_message: str = "",
     ) -> None:
-        """Record the terminal state (with per-test results when there is a grade)."""
+        """Record the terminal state (with per-test results when there is a grade).
+
+        Writing a final state again replaces the earlier one: the pipeline's outbox retries
+        a write the store refused until it is taken.
+        """
         ...
 
     async def get(self, execution_id: str) -> Execution:

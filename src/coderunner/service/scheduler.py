@@ -2,12 +2,14 @@
 
 At most ``slots`` evaluations run at once and at most ``queue_limit`` wait; beyond that
 ``submit`` raises ``Overloaded`` at once, before anything is stored, so an overload is a
-fast, honest 429 / RESOURCE_EXHAUSTED instead of a collapse.
+fast, honest 429 / RESOURCE_EXHAUSTED instead of a collapse. A submission cancelled
+while it waits never runs: its record ends ``cancelled`` at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 
 from coderunner.domain.execution import Execution, RequestInfo
 from coderunner.domain.submission import Submission
@@ -22,6 +24,7 @@ class Scheduler:
         self._capacity = slots + queue_limit
         self._admitted = 0
         self._tasks: set[asyncio.Task[Execution]] = set()
+        self._entered: set[str] = set()  # executions whose task began running
 
     @property
     def in_flight(self) -> int:
@@ -43,7 +46,7 @@ class Scheduler:
             raise
         task = asyncio.create_task(self._run(execution), name=f"execution-{execution.id}")
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(functools.partial(self._done, execution))
         return execution, task
 
     async def evaluate(self, submission: Submission, request: RequestInfo) -> Execution:
@@ -60,11 +63,25 @@ class Scheduler:
             raise
 
     async def _run(self, execution: Execution) -> Execution:
+        self._entered.add(execution.id)
         try:
-            async with self._slots:
-                return await self._pipeline.run(execution)
+            await self._slots.acquire()
+        except asyncio.CancelledError:
+            # The caller left while this waited for a slot: it never runs, and its record ends now.
+            self._pipeline.abandon(execution)
+            raise
+        try:
+            return await self._pipeline.run(execution)
         finally:
-            self._admitted -= 1
+            self._slots.release()
+
+    def _done(self, execution: Execution, task: asyncio.Task[Execution]) -> None:
+        self._admitted -= 1
+        self._tasks.discard(task)
+        if execution.id not in self._entered:
+            # Cancelled before its first step: the coroutine never ran, not even its own handlers.
+            self._pipeline.abandon(execution)
+        self._entered.discard(execution.id)
 
     async def drain(self) -> None:
         """Cancels what is still running or waiting (shutdown); their records end cancelled."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,7 @@ from coderunner.domain.submission import (
     Submission,
     TestCase,
     Tolerance,
+    text_problem,
 )
 from coderunner.errors import InvalidSubmission
 
@@ -150,3 +152,33 @@ def test_a_limit_above_the_operators_ceiling_is_refused_naming_field_and_maximum
 
 def test_without_ceilings_only_the_limits_own_ranges_apply() -> None:
     assert 300 == make(limits=Limits(timeout_s=300)).limits.timeout_s
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"student_id": "s\x00"}, "student_id"),
+        ({"challenge_id": "\ud800"}, "challenge_id"),
+        ({"function_name": "f\x00"}, "function_name"),
+        ({"code": "int f();\x00"}, "code"),
+        ({"code": "int f(); // \udc00"}, "code"),
+        ({"language": "c\x00pp"}, "language"),
+        ({"tests": [TestCase("t\x00")]}, "tests[0].code_version_test_id"),
+        ({"tests": [TestCase("t", input="\x00")]}, "tests[0].input"),
+        ({"tests": [TestCase("t", expected_output="\ud83d")]}, "tests[0].expected_output"),
+    ],
+)
+def test_text_that_cannot_be_stored_or_encoded_is_refused_naming_the_field(change: dict[str, Any], field: str) -> None:
+    """NUL and lone surrogates are refused in every field, code and test input included (see text_problem)."""
+    arguments: dict[str, Any] = {
+        "language": "cpp",
+        "code": "int f() { return 1; }",
+        "tests": [TestCase("t", expected_output="1")],
+    }
+    with pytest.raises(InvalidSubmission) as caught:
+        Submission.create(**{**arguments, **change})
+    assert field == caught.value.field
+
+
+def test_any_other_unicode_is_accepted() -> None:
+    assert None is text_problem("añadir 😀 \u200b \ufeff \x01")

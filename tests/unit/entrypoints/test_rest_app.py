@@ -24,6 +24,7 @@ from coderunner.domain.submission import Submission
 from coderunner.entrypoints.rest.app import create_app
 from coderunner.errors import InvalidSubmission, SandboxUnavailable
 from coderunner.languages.plugin import GeneratedProgram, Language
+from coderunner.languages.registry import available_languages, get_language
 from coderunner.sandbox.images import ImageState
 from coderunner.service.pipeline import Pipeline
 from coderunner.service.scheduler import Scheduler
@@ -185,6 +186,7 @@ async def test_when_every_place_is_taken_the_answer_is_429_and_nothing_is_stored
         second = await http.post("/v1/executions", json={**BODY, "student_id": "s-2"})
         assert 429 == second.status_code
         assert "overloaded" == second.json()["error"]
+        assert 1 <= int(second.headers["retry-after"])
         assert [] == (await http.get("/v1/executions", params={"student_id": "s-2"})).json()["items"]
         sandbox.release.set()
 
@@ -286,19 +288,26 @@ async def test_ready_when_the_image_is_current_and_the_database_answers(client: 
     assert (200, True) == (response.status_code, response.json()["ready"])
 
 
+EVERY_IMAGE = [f"image {get_language(name).image}" for name in available_languages()]
+
+
 @pytest.mark.parametrize(
-    ("break_it", "detail"),
+    ("break_it", "failed_checks", "detail"),
     [
-        (lambda images: setattr(images, "current", False), "older recipe"),
-        (lambda images: setattr(images, "error", SandboxUnavailable("engine gone")), "engine gone"),
+        (lambda images: setattr(images, "current", False), EVERY_IMAGE, "older recipe"),
+        (
+            lambda images: setattr(images, "error", SandboxUnavailable("engine gone")),
+            ["docker engine", *EVERY_IMAGE],
+            "engine gone",
+        ),
     ],
 )
 async def test_not_ready_is_503_saying_what_failed(
-    client: httpx.AsyncClient, images: Images, break_it: Callable[[Images], None], detail: str
+    client: httpx.AsyncClient, images: Images, break_it: Callable[[Images], None], failed_checks: list[str], detail: str
 ) -> None:
     break_it(images)
     response = await client.get("/readyz")
     assert 503 == response.status_code
     failed = [check for check in response.json()["checks"] if not check["ok"]]
-    assert ["image coderunner-cpp"] == [check["name"] for check in failed]
-    assert detail in failed[0]["detail"]
+    assert failed_checks == [check["name"] for check in failed]
+    assert all(detail in check["detail"] for check in failed)

@@ -92,7 +92,7 @@ def test_without_a_tolerance_the_default_applies() -> None:
 def test_an_infinite_tolerance_is_refused() -> None:
     """JSON has no infinity, but Python's parser reads ``Infinity``: it must not get through."""
     with pytest.raises(ValidationError) as caught:
-        ExecutionRequestIn.model_validate_json('{"code": "x", "tolerance": {"absolute": Infinity}}')
+        ExecutionRequestIn.model_validate_json('{"code": "x", "tests": [], "tolerance": {"absolute": Infinity}}')
     assert "tolerance.absolute" == field_path(("body", *caught.value.errors()[0]["loc"]))
 
 

@@ -1,4 +1,8 @@
-"""`coderunner doctor`: what is ready, and for what is not, what to do."""
+"""`coderunner doctor`: what is ready, and for what is not, what to do.
+
+Every check runs and reports, each in plain words: with the engine down, the images are
+reported unknown and the database is still checked.
+"""
 
 from __future__ import annotations
 
@@ -16,42 +20,54 @@ class Check:
 
 
 def run_checks(settings: Settings) -> list[Check]:
+    return [*_engine_checks(settings), _database_check(settings)]
+
+
+def _engine_checks(settings: Settings) -> list[Check]:
+    from coderunner.entrypoints.readiness import engine_address, plain
     from coderunner.languages.registry import available_languages, get_language
-    from coderunner.sandbox.engine import connect
+    from coderunner.sandbox.engine import HOW_TO_START, connect
     from coderunner.sandbox.images import ImageBuilder
     from coderunner.sandbox.runtime_check import runc_warning
 
-    checks: list[Check] = []
+    address = engine_address(settings)
+    images = [f"image {get_language(name).image}" for name in available_languages()]
     try:
         client = connect(settings.docker_host)
-    except CoderunnerError as exc:
-        return [Check("docker engine", "fail", str(exc))]
-    version = client.version()
-    checks.append(Check("docker engine", "ok", f"Docker {version.get('Version', '?')} answers"))
+        version = client.version()
+    except Exception as exc:  # the engine may fail in more ways than connect() maps
+        unknown = "unknown: the Docker engine does not answer"
+        return [
+            Check("docker engine", "fail", f"does not answer at {address} ({plain(exc)}): {HOW_TO_START}"),
+            Check("container runtime", "fail", unknown),
+            *(Check(name, "fail", unknown) for name in images),
+        ]
+    checks = [Check("docker engine", "ok", f"Docker {version.get('Version', '?')} answers at {address}")]
     warning = runc_warning(version)
     checks.append(Check("container runtime", "warn" if warning else "ok", warning or "runc is recent enough"))
     builder = ImageBuilder(client, settings.images_dir)
-    for language in map(get_language, available_languages()):
+    for name, language in zip(images, map(get_language, available_languages()), strict=True):
         try:
             state = builder.state(language.image)
-        except CoderunnerError as exc:
-            checks.append(Check(f"image {language.image}", "fail", str(exc)))
+        except Exception as exc:  # a check reports every failure
+            checks.append(Check(name, "fail", plain(exc)))
             continue
         if not state.present:
-            checks.append(Check(f"image {language.image}", "fail", "missing: run `coderunner images build`"))
+            checks.append(Check(name, "fail", "missing: run `coderunner images build`"))
         elif not state.current:
-            checks.append(Check(f"image {language.image}", "warn", "recipe changed: run `coderunner images build`"))
+            checks.append(Check(name, "warn", "recipe changed: run `coderunner images build`"))
         else:
-            checks.append(Check(f"image {language.image}", "ok", f"current ({state.image_id[:19]})"))
-    checks.append(_database_check(settings))
+            checks.append(Check(name, "ok", f"current ({state.image_id[:19]})"))
     return checks
 
 
 def _database_check(settings: Settings) -> Check:
+    from coderunner.entrypoints.readiness import database_address
     from coderunner.store.database import check_connection
 
+    where = database_address(settings.database_url)
     try:
         check_connection(settings.database_url)
     except CoderunnerError as exc:
-        return Check("database", "fail", str(exc))
-    return Check("database", "ok", settings.database_url.split("@")[-1])
+        return Check("database", "fail", f"{where}: {exc}")
+    return Check("database", "ok", f"answers at {where}")

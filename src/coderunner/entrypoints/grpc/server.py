@@ -11,14 +11,13 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from coderunner.bootstrap import Services
-from coderunner.entrypoints.grpc._generated import code_runner_pb2 as pb
-from coderunner.entrypoints.grpc._generated import code_runner_pb2_grpc as pb_grpc
+from coderunner.entrypoints.grpc.handlers import SERVICE, service_handler
 from coderunner.entrypoints.grpc.servicer import SolutionEvaluationService
 from coderunner.entrypoints.readiness import check_readiness
 
 log = structlog.get_logger("coderunner.grpc")
 
-SERVICE_NAME: str = pb.DESCRIPTOR.services_by_name["SolutionEvaluationService"].full_name
+SERVICE_NAME: str = SERVICE.full_name
 HEALTH_INTERVAL_S = 10.0
 
 
@@ -40,10 +39,7 @@ class GrpcServer:
         )
         self._health = health.aio.HealthServicer()
         self._watcher: asyncio.Task[None] | None = None
-        # Generated code carries no annotations.
-        pb_grpc.add_SolutionEvaluationServiceServicer_to_server(  # type: ignore[no-untyped-call]
-            SolutionEvaluationService(services), self._server
-        )
+        self._server.add_generic_rpc_handlers((service_handler(SolutionEvaluationService(services)),))
         health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
         reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self._server)
 

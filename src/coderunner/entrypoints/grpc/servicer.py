@@ -1,11 +1,15 @@
 """``SolutionEvaluationService`` on grpc.aio: request → Submission → scheduler → response.
 
 Errors are answered with the status code from ``entrypoints.error_codes``; a request
-error also carries the offending field in the trailing metadata key ``coderunner-field``.
+error also carries the offending field in the trailing metadata key ``coderunner-field``,
+and RESOURCE_EXHAUSTED carries ``retry-after`` (seconds) and ``grpc-retry-pushback-ms``
+(which grpc's own retry policy honours). Requests are registered by ``handlers``, which
+also answers undecodable bytes.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import NoReturn
 from urllib.parse import unquote
 
@@ -14,7 +18,8 @@ import structlog
 
 from coderunner.bootstrap import Services
 from coderunner.domain.execution import RequestInfo
-from coderunner.entrypoints.error_codes import error_field, wire_error
+from coderunner.entrypoints.error_codes import RETRY_AFTER_S, error_field, wire_error
+from coderunner.entrypoints.execution_ids import checked_execution_id
 from coderunner.entrypoints.grpc import convert
 from coderunner.entrypoints.grpc._generated import code_runner_pb2 as pb
 from coderunner.entrypoints.grpc._generated import code_runner_pb2_grpc as pb_grpc
@@ -48,6 +53,14 @@ class SolutionEvaluationService(pb_grpc.SolutionEvaluationServiceServicer):
             execution = await self._services.scheduler.evaluate(submission, info)
         except CoderunnerError as exc:
             await _abort(context, exc)
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is None or current.cancelling():
+                raise  # the caller went away (or its deadline passed)
+            # Only the evaluation was cancelled: the server is stopping.
+            await context.abort(
+                grpc.StatusCode.UNAVAILABLE, "the server is shutting down; the evaluation was cancelled"
+            )
         return convert.to_response(execution)
 
     async def GetExecution(  # noqa: N802
@@ -56,7 +69,7 @@ class SolutionEvaluationService(pb_grpc.SolutionEvaluationServiceServicer):
         try:
             if not request.execution_id:
                 raise InvalidSubmission("execution_id", "is empty")
-            execution = await self._services.store.get(request.execution_id)
+            execution = await self._services.store.get(checked_execution_id(request.execution_id))
         except CoderunnerError as exc:
             await _abort(context, exc)
         return convert.to_details(execution)
@@ -77,7 +90,9 @@ async def _abort(context: grpc.aio.ServicerContext, exc: CoderunnerError) -> NoR
     if row.http_status >= 500:
         log.error("rpc.failed", error_class=type(exc).__name__, error=str(exc))
     details = str(exc) if row.name != "internal" else "internal error; see the server log"
-    metadata = ((FIELD_METADATA_KEY, field),) if field else ()
+    metadata: tuple[tuple[str, str], ...] = ((FIELD_METADATA_KEY, field),) if field else ()
+    if row.grpc_code == "RESOURCE_EXHAUSTED":
+        metadata += (("retry-after", str(RETRY_AFTER_S)), ("grpc-retry-pushback-ms", str(RETRY_AFTER_S * 1000)))
     await context.abort(grpc.StatusCode[row.grpc_code], details, trailing_metadata=metadata)
     raise AssertionError("unreachable: context.abort raises")
 

@@ -8,11 +8,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
+from starlette.exceptions import HTTPException
 
 from coderunner.bootstrap import Services
 from coderunner.domain.execution import Execution, ExecutionStatus, RequestInfo
+from coderunner.domain.submission import InputPolicy, text_problem
+from coderunner.entrypoints.execution_ids import checked_execution_id
 from coderunner.entrypoints.languages import describe_languages
 from coderunner.entrypoints.readiness import check_readiness
+from coderunner.entrypoints.rest.access_log import STATE_EXECUTION_ID
 from coderunner.entrypoints.rest.problems import error_response, problem
 from coderunner.entrypoints.rest.schemas import (
     CheckOut,
@@ -23,8 +29,9 @@ from coderunner.entrypoints.rest.schemas import (
     LanguageOut,
     LimitsOut,
     ProblemOut,
+    ReadinessOut,
 )
-from coderunner.errors import CoderunnerError, InvalidSubmission
+from coderunner.errors import CoderunnerError
 from coderunner.service.ports import ExecutionFilter
 
 router = APIRouter()
@@ -37,23 +44,65 @@ def get_services(request: Request) -> Services:
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 
-_ERRORS: dict[int | str, dict[str, object]] = {
+_ERRORS: dict[int, dict[str, object]] = {
     status: {"model": ProblemOut, "description": text}
     for status, text in (
-        (400, "The body is not JSON."),
+        (400, "The body is not JSON (or not UTF-8, or nested too deeply)."),
+        (404, "No such execution."),
+        (408, "The request body stopped arriving; the connection is closed."),
         (413, "The body is larger than the configured limit."),
+        (415, "The body is not sent as `application/json`."),
         (422, "The request is invalid; `field` names the part to fix."),
-        (429, "Every slot and waiting place is taken; retry later."),
-        (503, "The sandbox or the database is unavailable; nothing was graded."),
+        (429, "Every slot and waiting place is taken; retry after `Retry-After` seconds."),
+        (500, "A bug of ours; the detail points at the server log."),
+        (503, "The sandbox or the database is unavailable, or the server is stopping; nothing was graded."),
     )
 }
+
+
+_ERRORS[429]["headers"] = {
+    "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer", "minimum": 1}}
+}
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, object]]:
+    return {status: _ERRORS[status] for status in statuses}
+
+
+def require_json(request: Request) -> None:
+    """Refuses a body that is not declared as JSON (415), naming the Content-Type it got."""
+    declared = request.headers.get("content-type", "")
+    media_type = declared.partition(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        got = f"got {declared!r}" if declared else "no Content-Type was sent"
+        raise HTTPException(415, f"the body must be sent with Content-Type: application/json; {got}")
+
+
+def _storable(value: str | None) -> str | None:
+    problem_text = text_problem(value) if value is not None else None
+    if problem_text is not None:
+        raise PydanticCustomError("text", problem_text)
+    return value
+
+
+# Filters compare with stored ids, which are at most this long and hold only storable text.
+IdFilter = Annotated[str | None, Query(max_length=InputPolicy().max_id_chars), AfterValidator(_storable)]
+MAX_OFFSET = 1_000_000_000
 
 
 @router.post(
     "/v1/executions",
     response_model=ExecutionOut,
     status_code=200,
-    responses={202: {"model": ExecutionOut, "description": "Accepted; poll the Location."}, **_ERRORS},
+    responses={
+        202: {
+            "model": ExecutionOut,
+            "description": "Accepted; poll the Location.",
+            "headers": {"Location": {"description": "The execution's URL.", "schema": {"type": "string"}}},
+        },
+        **_errors(400, 408, 413, 415, 422, 429, 500, 503),
+    },
+    dependencies=[Depends(require_json)],
     tags=["executions"],
 )
 async def create_execution(
@@ -76,6 +125,7 @@ async def create_execution(
         user_agent=request.headers.get("user-agent", "")[:500],
     )
     execution, task = await services.scheduler.submit(submission, info)
+    setattr(request.state, STATE_EXECUTION_ID, execution.id)
     # The record keeps the outcome; when nobody awaits the task, its error must not be reported as lost.
     task.add_done_callback(_retrieve)
     location = str(request.url_for("get_execution", execution_id=execution.id).path)
@@ -152,32 +202,30 @@ async def _cancel(task: asyncio.Task[Execution]) -> None:
 @router.get(
     "/v1/executions/{execution_id}",
     response_model=ExecutionOut,
-    responses={404: {"model": ProblemOut, "description": "No such execution."}},
+    responses=_errors(404, 500, 503),
     tags=["executions"],
 )
-async def get_execution(execution_id: str, services: ServicesDep) -> ExecutionOut:
+async def get_execution(execution_id: str, request: Request, services: ServicesDep) -> ExecutionOut:
     """An execution with its per-test results."""
-    return ExecutionOut.from_execution(await services.store.get(execution_id))
+    execution = await services.store.get(checked_execution_id(execution_id))
+    setattr(request.state, STATE_EXECUTION_ID, execution.id)
+    return ExecutionOut.from_execution(execution)
 
 
-@router.get("/v1/executions", response_model=ExecutionPage, responses={422: _ERRORS[422]}, tags=["executions"])
+@router.get("/v1/executions", response_model=ExecutionPage, responses=_errors(422, 500, 503), tags=["executions"])
 async def list_executions(
     services: ServicesDep,
-    student_id: str | None = None,
-    challenge_id: str | None = None,
-    status: Annotated[
-        str | None, Query(description="pending, running, completed, failed, timed_out, cancelled")
-    ] = None,
+    student_id: IdFilter = None,
+    challenge_id: IdFilter = None,
+    status: ExecutionStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ExecutionPage:
-    """Executions matching every given filter, a page at a time."""
-    try:
-        wanted = ExecutionStatus(status) if status else None
-    except ValueError:
-        known = ", ".join(s.value for s in ExecutionStatus)
-        raise InvalidSubmission("status", f"unknown status {status!r}; one of {known}") from None
-    query = ExecutionFilter(student_id=student_id, challenge_id=challenge_id, status=wanted, limit=limit, offset=offset)
+    """Executions matching every given filter, newest first, a page at a time.
+
+    An empty parameter (``?student_id=&limit=``) counts as not given.
+    """
+    query = ExecutionFilter(student_id=student_id, challenge_id=challenge_id, status=status, limit=limit, offset=offset)
     items = await services.store.list(query)
     return ExecutionPage(
         items=[ExecutionSummaryOut.from_execution(e) for e in items],
@@ -210,7 +258,12 @@ async def healthz() -> dict[str, str]:
     return {"status": "alive"}
 
 
-@router.get("/readyz", responses={503: {"description": "Not ready; `checks` says what failed."}}, tags=["service"])
+@router.get(
+    "/readyz",
+    response_model=ReadinessOut,
+    responses={503: {"model": ReadinessOut, "description": "Not ready; `checks` says what failed."}},
+    tags=["service"],
+)
 async def readyz(services: ServicesDep) -> JSONResponse:
     """Ready to grade: the engine answers, the images are current and the database answers."""
     checks = await check_readiness(services)

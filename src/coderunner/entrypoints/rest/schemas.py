@@ -1,7 +1,9 @@
 """The REST API's JSON documents: the proto's request fields in snake_case, richer answers.
 
-Requests are parsed strictly (a number is not a string, ``"5"`` is not a number) and then
-validated once more by ``Submission.create``, which names the offending field.
+Requests are parsed strictly (a number is not a string, ``"5"`` is not a number, an
+unknown field is an error rather than silently dropped) and then validated once more by
+``Submission.create``, which names the offending field. Every request model derives from
+``_Request``, so a field added later is strict too.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from coderunner.domain.execution import Execution
-from coderunner.domain.outcome import AssertionFailure, TestOutcome
+from coderunner.domain.execution import Execution, ExecutionStatus
+from coderunner.domain.outcome import AssertionFailure, TestOutcome, TestStatus, Verdict
 from coderunner.domain.submission import InputPolicy, Limits, Submission, TestCase, Tolerance
 from coderunner.entrypoints.summary import summarize
 from coderunner.languages.plugin import Language
@@ -24,7 +26,9 @@ from coderunner.languages.registry import get_language
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore")
+    # "forbid": a client that sends `timeout` for `timeout_s`, or flags we do not have
+    # (`compiler_options`), must learn that they were not applied.
+    model_config = ConfigDict(strict=True, extra="forbid")
 
 
 class ToleranceIn(_Request):
@@ -77,8 +81,8 @@ class ExecutionRequestIn(_Request):
     challenge_id: str = ""
     code_version_id: str = ""
     student_id: str = ""
-    code: str = Field("", description="The submitted source.")
-    tests: list[TestCaseIn] = Field(default_factory=list)
+    code: str = Field(description="The submitted source.")
+    tests: list[TestCaseIn] = Field(description="At least one test case.")
     language: str = Field(
         "", description="A name from GET /v1/languages; empty means C++ (as in the original service)."
     )
@@ -101,7 +105,7 @@ class ExecutionRequestIn(_Request):
                     "tests": [{"code_version_test_id": "t1", "input": "1, 2", "expected_output": "3"}],
                 }
             ]
-        }
+        },
     )
 
     def to_submission(self, policy: InputPolicy, default_limits: Callable[[Language], Limits]) -> Submission:
@@ -161,7 +165,7 @@ class TestResultOut(BaseModel):
     __test__ = False
 
     test_id: str
-    status: str = Field(description="passed, failed, runtime_error, timeout, memory_limit, output_limit, not_run, ...")
+    status: TestStatus
     passed: bool
     duration_ms: int
     failures: list[FailureOut]
@@ -174,7 +178,7 @@ class TestResultOut(BaseModel):
     def from_domain(cls, outcome: TestOutcome, tolerance: Tolerance | None = None) -> TestResultOut:
         return cls(
             test_id=outcome.test_id,
-            status=outcome.status.value,
+            status=outcome.status,
             passed=outcome.passed,
             duration_ms=outcome.duration_ms,
             failures=[FailureOut.from_domain(f) for f in outcome.failures],
@@ -203,8 +207,10 @@ class ExecutionSummaryOut(BaseModel):
     """An execution in a list: who, what, where it stands and the counts."""
 
     id: str
-    status: str = Field(description="pending, running, completed, failed, timed_out, cancelled")
-    verdict: str = Field(description='accepted, wrong_answer, compilation_error, ...; "" while unknown')
+    status: ExecutionStatus
+    verdict: str = Field(
+        description='The verdict; "" while unknown.', json_schema_extra={"enum": ["", *(v.value for v in Verdict)]}
+    )
     completed: bool = Field(description="The pipeline ran to the end (even if tests failed).")
     success: bool = Field(description="Every test passed.")
     language: str
@@ -283,7 +289,7 @@ def _summary_fields(execution: Execution) -> dict[str, Any]:
     submission = execution.submission
     return {
         "id": execution.id,
-        "status": execution.status.value,
+        "status": execution.status,
         "verdict": summary.verdict,
         "completed": summary.completed,
         "success": summary.success,
@@ -335,7 +341,10 @@ class ReadinessOut(BaseModel):
 class ProblemOut(BaseModel):
     """Every error answer: what kind, which request field (when one is to blame), and why."""
 
-    error: str = Field(description="invalid_submission, malformed_request, not_found, overloaded, unavailable, ...")
+    error: str = Field(
+        description="invalid_submission, malformed_request, unsupported_media_type, request_too_large, "
+        "request_timeout, not_found, method_not_allowed, overloaded, unavailable, internal"
+    )
     field: str | None = None
     detail: str
     execution_id: str | None = None

@@ -6,8 +6,7 @@ the exit status, and the two must agree: a test passes only when the process exi
 started for, with no failed assertion; then a generated test's one reported return
 value must equal the expected literal (compared here, out of process), and a custom
 test needs at least one passed assertion. Whole-program mode
-compares stdout with the expected output, ignoring trailing whitespace at line ends
-and trailing empty lines.
+compares stdout with the expected output (``program_output.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from coderunner.languages.comparison import same_value, tolerance_note
 from coderunner.languages.cpp.program import PlannedTest
 from coderunner.languages.cpp.report import Counts, Report, ReportError, TestCaseReport, parse_report
 from coderunner.languages.literals import parse_value
+from coderunner.languages.program_output import judge_output
 
 _DOCTEST_FAILED_EXIT = 1  # what doctest's main returns when a test case failed
 
@@ -63,32 +63,7 @@ def judge_function(test: PlannedTest, outcome: ProcessOutcome) -> TestOutcome:
 
 
 def judge_program(test: PlannedTest, outcome: ProcessOutcome) -> TestOutcome:
-    if (limited := limit_outcome(test.test_id, outcome)) is not None:
-        return limited
-    stdout = text(outcome.stdout, TEST_TEXT_LIMIT)
-    base = TestOutcome(
-        test.test_id,
-        TestStatus.FAILED,
-        duration_ms=outcome.wall_ms,
-        stdout=stdout,
-        stderr=text(outcome.stderr, TEST_TEXT_LIMIT),
-    )
-    if outcome.signal:
-        return replace(base, status=TestStatus.RUNTIME_ERROR, message=f"killed by {outcome.signal}")
-    if outcome.status is not ProcessStatus.SUCCESS or outcome.exit_code:
-        return replace(base, status=TestStatus.RUNTIME_ERROR, message=f"exited with code {outcome.exit_code}")
-    if outcome.stdout_truncated:
-        return replace(base, status=TestStatus.OUTPUT_LIMIT, message="printed more than the output limit")
-    if normalise_output(outcome.stdout) == normalise_output(test.expected.encode()):
-        return replace(base, status=TestStatus.PASSED)
-    expected = text(test.expected.encode(), TEST_TEXT_LIMIT)
-    failure = AssertionFailure("stdout == expected_output", expected=expected, actual=stdout)
-    return replace(base, failures=(failure,), message="the output differs from the expected output")
-
-
-def normalise_output(data: bytes) -> bytes:
-    """Drop whitespace at line ends and empty lines at the end; ``\\r\\n`` counts as ``\\n``."""
-    return b"\n".join(line.rstrip() for line in data.split(b"\n")).rstrip(b"\n")
+    return judge_output(test.test_id, test.expected, outcome)
 
 
 def _the_test_case(report: Report, name: str) -> TestCaseReport:

@@ -8,8 +8,9 @@ import pytest
 
 from coderunner.domain.outcome import AssertionFailure, ProcessOutcome, ProcessStatus, TestStatus
 from coderunner.domain.submission import DEFAULT_TOLERANCE, Tolerance
-from coderunner.languages.cpp.judge import judge_function, judge_program, normalise_output
+from coderunner.languages.cpp.judge import judge_function, judge_program
 from coderunner.languages.cpp.program import PlannedTest
+from coderunner.languages.program_output import normalise_output
 
 GENERATED = PlannedTest("t1", "cr_n_0", call="twice(2)", expected="4")
 CUSTOM = PlannedTest("t2", "cr_n_1", custom=True)

@@ -1,0 +1,6 @@
+import sys
+
+sys.path.insert(0, "/opt/coderunner/python")
+from crpy.program import main  # noqa: E402
+
+main()

@@ -1,0 +1,43 @@
+"""Whole-program tests, in every language: stdout compared with the expected output.
+
+A test passes when its process exited 0 by itself and printed the expected output,
+ignoring whitespace at line ends, ``\\r`` before ``\\n`` and empty lines at the end.
+The comparison happens here, outside the sandbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from coderunner.domain.grading import TEST_TEXT_LIMIT, limit_outcome, text
+from coderunner.domain.outcome import AssertionFailure, ProcessOutcome, ProcessStatus, TestOutcome, TestStatus
+
+
+def judge_output(test_id: str, expected: str, outcome: ProcessOutcome) -> TestOutcome:
+    """The TestOutcome of one run of a whole program."""
+    if (limited := limit_outcome(test_id, outcome)) is not None:
+        return limited
+    stdout = text(outcome.stdout, TEST_TEXT_LIMIT)
+    base = TestOutcome(
+        test_id,
+        TestStatus.FAILED,
+        duration_ms=outcome.wall_ms,
+        stdout=stdout,
+        stderr=text(outcome.stderr, TEST_TEXT_LIMIT),
+    )
+    if outcome.signal:
+        return replace(base, status=TestStatus.RUNTIME_ERROR, message=f"killed by {outcome.signal}")
+    if outcome.status is not ProcessStatus.SUCCESS or outcome.exit_code:
+        return replace(base, status=TestStatus.RUNTIME_ERROR, message=f"exited with code {outcome.exit_code}")
+    if outcome.stdout_truncated:
+        return replace(base, status=TestStatus.OUTPUT_LIMIT, message="printed more than the output limit")
+    if normalise_output(outcome.stdout) == normalise_output(expected.encode()):
+        return replace(base, status=TestStatus.PASSED)
+    shown = text(expected.encode(), TEST_TEXT_LIMIT)
+    failure = AssertionFailure("stdout == expected_output", expected=shown, actual=stdout)
+    return replace(base, failures=(failure,), message="the output differs from the expected output")
+
+
+def normalise_output(data: bytes) -> bytes:
+    """Drop whitespace at line ends and empty lines at the end; ``\\r\\n`` counts as ``\\n``."""
+    return b"\n".join(line.rstrip() for line in data.split(b"\n")).rstrip(b"\n")
