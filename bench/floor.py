@@ -1,7 +1,7 @@
 """The floor: the job coderunner generates, compiled and run on the bare host, no sandbox.
 
 Each floor worker is a process that ``chroot``s once into the exported image (see
-rootfs.py), so compile and run use the image's g++, precompiled prelude and doctest
+rootfs.py), so compile and run use the image's g++, precompiled headers and doctest
 main, and then runs a job's steps as plain child processes: its files written into a
 fresh ``/workspace-floor-N``, the compile argv, then each run step with its stdin file
 and, for a doctest step, fd 3 captured as the report. No container, no limits.

@@ -1,7 +1,7 @@
 """The sandbox image's filesystem on the bare host, for the floor.
 
 The host's own g++ and doctest differ from the image's, so the floor runs the image's
-toolchain and prebuilt artifacts (precompiled prelude, doctest main) by ``chroot`` into
+toolchain and prebuilt artifacts (precompiled headers, doctest main) by ``chroot`` into
 an exported copy of the image: same bytes, no container, no limits.
 """
 

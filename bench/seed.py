@@ -6,7 +6,7 @@ SDK (create, files in with put_archive, start, wait, remove), no network, 0.5 CP
 compiling doctest's implementation with ``<bits/stdc++.h>`` at -O2 peaks at ~330 MB and
 is OOM-killed under 256 MB (more memory only makes the seed faster). The test program is the one coderunner
 generates, but compiled as one translation unit with ``DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN``
-and without the precompiled prelude or the prebuilt doctest main, then run once for
+and without precompiled headers or the prebuilt doctest main, then run once for
 all tests. Only function-kind exercises have a seed equivalent (the seed wrapped every
 submission in doctest); whole-program ones are skipped here.
 """
@@ -35,10 +35,8 @@ WAIT_S = 300
 
 
 def seed_source(harness: str) -> str:
-    """The harness as one self-contained translation unit (no precompiled prelude)."""
-    prelude = f"#include <{toolchain.PRELUDE_INCLUDE}>"
-    lines = [line for line in harness.splitlines() if line.strip() != prelude]
-    return SEED_HEADER + "\n".join(lines) + "\n"
+    """The harness as one self-contained translation unit (its own include of doctest then adds nothing)."""
+    return SEED_HEADER + harness
 
 
 class Seed:

@@ -53,8 +53,24 @@ ATTACKS = {
         'TEST_CASE("t1") { CHECK(true); }\n'
         'DOCTEST_TEST_CASE("extra") { DOCTEST_CHECK(1 == 1); }\n'
     ),
+    "own_doctest_with_extra_test_cases": (
+        "#include <doctest/doctest.h>\n"
+        "int add(int a, int b) { return 0; }\n"
+        'TEST_CASE("t1") { CHECK(true); }\n'
+        'DOCTEST_TEST_CASE("extra") { DOCTEST_CHECK(1 == 1); }\n'
+    ),
+    "doctest_disabled_before_the_harness_includes_it": (
+        "#define DOCTEST_CONFIG_DISABLE\n#include <doctest/doctest.h>\nint add(int a, int b) { return 0; }\n"
+    ),
     "define_check": "#define CHECK(...) ((void)0)\nint add(int a, int b) { return 0; }\n",
     "define_doctest_check": "#define DOCTEST_CHECK(...) ((void)0)\nint add(int a, int b) { return 0; }\n",
+    "define_doctest_message": (
+        '#define DOCTEST_MESSAGE(...) DOCTEST_INFO("3")\n#pragma push_macro("DOCTEST_MESSAGE")\n'
+        "int add(int a, int b) { return 0; }\n"
+    ),
+    "include_the_harness_again": '#include "harness.cpp"\nint add(int a, int b) { return 0; }\n',
+    "unterminated_if_around_the_harness": "int add(int a, int b) { return 0; }\n#if 0\n",
+    "unclosed_scope_around_the_harness": 'extern "C++" {\nint add(int a, int b) { return 0; }\n',
     "fake_report_on_fd_3": (
         "#include <cstdio>\n#include <unistd.h>\n"
         "int add(int a, int b) {\n"
@@ -72,8 +88,8 @@ ATTACKS = {
 }
 
 
-# What each attack gets: refused before anything runs, or the verdict with no test approved.
-REFUSED = "refused as a template error"
+# What each attack gets: the verdict, with no test approved. Nothing is refused: the user's
+# code compiles first and on its own, with its macros undefined before the harness.
 EXPECTED = {
     "fake_summary_on_stdout": Verdict.WRONG_ANSWER,
     "fake_summary_on_stderr": Verdict.WRONG_ANSWER,
@@ -81,9 +97,15 @@ EXPECTED = {
     "quick_exit_0_halfway": Verdict.WRONG_ANSWER,
     "underscore_exit_0_halfway": Verdict.WRONG_ANSWER,
     "abort_halfway": Verdict.RUNTIME_ERROR,
-    "extra_test_cases": REFUSED,  # function-mode code must not touch the test framework
-    "define_check": REFUSED,
-    "define_doctest_check": REFUSED,
+    "extra_test_cases": Verdict.COMPILATION_ERROR,  # doctest is not included before the user's code
+    "own_doctest_with_extra_test_cases": Verdict.WRONG_ANSWER,  # only the nonce-named test case runs
+    "doctest_disabled_before_the_harness_includes_it": Verdict.WRONG_ANSWER,  # no test case registered
+    "define_check": Verdict.WRONG_ANSWER,
+    "define_doctest_check": Verdict.WRONG_ANSWER,
+    "define_doctest_message": Verdict.WRONG_ANSWER,  # undefined before the harness, pushed copy and all
+    "include_the_harness_again": Verdict.WRONG_ANSWER,  # guarded: includes nothing
+    "unterminated_if_around_the_harness": Verdict.COMPILATION_ERROR,
+    "unclosed_scope_around_the_harness": Verdict.COMPILATION_ERROR,
     "fake_report_on_fd_3": Verdict.WRONG_ANSWER,  # appended to doctest's own report: not one XML document
     "kill_parent_supervisor": Verdict.WRONG_ANSWER,  # t1 wrote no report; t2, t3 never ran
 }
@@ -91,14 +113,33 @@ EXPECTED = {
 
 @pytest.mark.parametrize("name", list(ATTACKS))
 async def test_a_spoofing_attempt_gets_no_wrong_answer_approved(grade: GradeFn, name: str) -> None:
-    try:
-        result = await grade(ATTACKS[name], TESTS)
-    except TemplateError:
-        assert REFUSED == EXPECTED[name]
-        return
+    result = await grade(ATTACKS[name], TESTS)
 
     assert (EXPECTED[name], []) == (result.verdict, result.approved_test_ids), result
     assert all(t.status is not TestStatus.PASSED for t in result.tests)
+
+
+CUSTOM_TESTS = [
+    TestCase("c1", custom_validation_code="CHECK(add(1, 2) == 3);"),
+    TestCase("c2", custom_validation_code="REQUIRE(add(2, 2) == 4);\nCHECK_EQ(add(5, 5), 10);"),
+]
+MACRO_ATTACKS = {
+    "define_check": "#define CHECK(...) ((void)0)\n#define REQUIRE(...) ((void)0)\n#define CHECK_EQ(...) ((void)0)\n",
+    "define_doctest_macros": "#define DOCTEST_CHECK(...) ((void)0)\n#define DOCTEST_REQUIRE(...) ((void)0)\n",
+    "define_the_function": "#define add(a, b) ((a) + (b))\n",
+    "define_true": "#define true false\n#define false true\n",
+    "disable_doctest": "#define DOCTEST_CONFIG_DISABLE\n",
+}
+
+
+@pytest.mark.parametrize("name", list(MACRO_ATTACKS))
+async def test_the_users_macros_do_not_reach_custom_validation(grade: GradeFn, name: str) -> None:
+    """Each attacker's add returns 0; its macros, after it, would turn the checks into passes or no-ops."""
+    code = "int add(int a, int b) { return 0; }\n" + MACRO_ATTACKS[name]
+
+    result = await grade(code, CUSTOM_TESTS)
+
+    assert (Verdict.WRONG_ANSWER, []) == (result.verdict, result.approved_test_ids), result
 
 
 async def test_main_next_to_the_named_function_makes_a_whole_program_and_add_is_never_called(grade: GradeFn) -> None:

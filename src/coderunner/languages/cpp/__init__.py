@@ -19,7 +19,7 @@ from coderunner.domain.outcome import Grade, ProcessOutcome, TestOutcome
 from coderunner.domain.sandbox_job import SandboxJob, SandboxRun, Step
 from coderunner.domain.submission import Limits, Mode, Submission
 from coderunner.languages.cpp import toolchain
-from coderunner.languages.cpp.judge import judge_function, judge_program
+from coderunner.languages.cpp.judge import judge_doubt, judge_function, judge_program
 from coderunner.languages.cpp.program import Plan, build
 from coderunner.languages.plugin import GeneratedProgram
 
@@ -41,8 +41,8 @@ class CppLanguage:
     image = toolchain.IMAGE
     file_extensions: tuple[str, ...] = (".cpp", ".cc", ".cxx")
     modes: tuple[Mode, ...] = (Mode.FUNCTION, Mode.PROGRAM)
-    # The seed's run limits (256 MB, 0.5 CPU, 30 s for all tests); g++ with the
-    # precompiled prelude needs more memory than any test, so its step has its own.
+    # The seed's run limits (256 MB, 0.5 CPU, 30 s for all tests); g++ needs more memory
+    # than any test, so its step has its own.
     default_limits: Limits = Limits(
         timeout_s=30.0, memory_mb=256, cpus=0.5, compile_timeout_s=30.0, compile_memory_mb=1024, compile_cpus=1.0
     )
@@ -55,25 +55,21 @@ class CppLanguage:
         harness = build(submission, nonce)
         plan = harness.plan
         limits = submission.limits
+        compile_steps: tuple[Step, ...]
         if plan.mode is Mode.PROGRAM:
             files = {toolchain.SOLUTION_SOURCE: submission.code.encode()}
             files |= {f"tests/{i}.in": t.input.encode() for i, t in enumerate(submission.tests)}
-            compile_argv = toolchain.program_compile_argv()
             run = tuple(
                 Step(f"test-{i}", toolchain.program_run_argv(), stdin_path=f"tests/{i}.in")
                 for i in range(len(plan.tests))
             )
+            compile_steps = (Step("compile", toolchain.program_compile_argv()),)
         else:
-            files = {toolchain.HARNESS_SOURCE: harness.source.encode()}
-            compile_argv = toolchain.harness_compile_argv()
-            run = tuple(
-                Step(f"test-{i}", toolchain.doctest_run_argv(test.case_name), report=True)
-                for i, test in enumerate(plan.tests)
-            )
+            files, compile_steps, run = self._function_steps(submission, harness.source, plan)
         job = SandboxJob(
             image=self.image,
             files=files,
-            compile=(Step("compile", compile_argv),),
+            compile=compile_steps,
             compile_limits=limits.compile_step,
             run=run,
             run_limits=limits.run_step,
@@ -88,11 +84,31 @@ class CppLanguage:
             context=plan,
         )
 
+    @staticmethod
+    def _function_steps(
+        submission: Submission, source: str, plan: Plan
+    ) -> tuple[dict[str, bytes], tuple[Step, ...], tuple[Step, ...]]:
+        """Files, compile steps and run steps of a function-mode job; where the code was not
+        fully readable (``plan.doubt``) g++ first checks the code on its own."""
+        check = (Step("check", toolchain.solution_check_argv()),) if plan.doubt else ()
+        if plan.unbuilt:
+            return {toolchain.SOLUTION_SOURCE: submission.code.encode()}, check, ()
+        files = {toolchain.HARNESS_SOURCE: source.encode()}
+        if plan.doubt:
+            files[toolchain.SOLUTION_SOURCE] = submission.code.encode()
+        run = tuple(
+            Step(f"test-{i}", toolchain.doctest_run_argv(test.case_name), report=True)
+            for i, test in enumerate(plan.tests)
+        )
+        return files, (*check, Step("compile", toolchain.harness_compile_argv())), run
+
     def grade(self, submission: Submission, program: GeneratedProgram, run: SandboxRun) -> Grade:
         """The Grade of a finished job; never raises for anything the submission did."""
         plan = program.context
         if not isinstance(plan, Plan):
             raise TypeError("grade() needs the GeneratedProgram that generate() returned")
+        if (unfit := judge_doubt(plan, run)) is not None:
+            return unfit
         judge_one = judge_program if plan.mode is Mode.PROGRAM else judge_function
 
         def judge(index: int, outcome: ProcessOutcome) -> TestOutcome:

@@ -7,17 +7,30 @@ started for, with no failed assertion; then a generated test's one reported retu
 value must equal the expected literal (compared here, out of process), and a custom
 test needs at least one passed assertion. Whole-program mode
 compares stdout with the expected output (``program_output.py``).
+
+Where coderunner's reader could not follow the code, g++ has the last word on whether
+it is valid (``judge_doubt``): valid code that coderunner could not test is a template
+error, never a compilation error.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from coderunner.domain.grading import TEST_TEXT_LIMIT, limit_outcome, text
-from coderunner.domain.outcome import AssertionFailure, ProcessOutcome, ProcessStatus, TestOutcome, TestStatus
+from coderunner.domain.grading import GRADE_TEXT_LIMIT, TEST_TEXT_LIMIT, limit_outcome, text
+from coderunner.domain.outcome import (
+    AssertionFailure,
+    Grade,
+    ProcessOutcome,
+    ProcessStatus,
+    TestOutcome,
+    TestStatus,
+    Verdict,
+)
+from coderunner.domain.sandbox_job import RUNTIME_VERSION_LABEL, SandboxRun
 from coderunner.errors import TemplateError
 from coderunner.languages.comparison import same_value, tolerance_note
-from coderunner.languages.cpp.program import PlannedTest
+from coderunner.languages.cpp.program import Plan, PlannedTest
 from coderunner.languages.cpp.report import Counts, Report, ReportError, TestCaseReport, parse_report
 from coderunner.languages.literals import parse_value
 from coderunner.languages.program_output import judge_output
@@ -60,6 +73,38 @@ def judge_function(test: PlannedTest, outcome: ProcessOutcome) -> TestOutcome:
     if outcome.exit_code not in (0, _DOCTEST_FAILED_EXIT):
         return replace(base, status=TestStatus.RUNTIME_ERROR, message=f"exited with code {outcome.exit_code}")
     return replace(base, failures=failures, message=_failure_message(test, case, failures))
+
+
+def judge_doubt(plan: Plan, run: SandboxRun) -> Grade | None:
+    """The template error of code that g++ compiled on its own but coderunner could not
+    test, or None when ordinary grading applies (also when the code itself does not
+    compile: that is the user's compilation error, with g++'s messages)."""
+    checked = run.compile[0] if plan.doubt and run.compile else None
+    if checked is None or checked.status is not ProcessStatus.SUCCESS:
+        return None
+    compile_output = ""
+    if plan.unbuilt:
+        problem = plan.unbuilt
+    else:
+        # The compiler exited non-zero (its output possibly cut short); a timeout or the
+        # memory limit stays the compilation verdict it is.
+        refused = (ProcessStatus.RUNTIME_ERROR, ProcessStatus.OUTPUT_LIMIT)
+        failed = next((o for o in run.compile[1:] if o.status in refused), None)
+        if failed is None:
+            return None
+        compile_output = text(failed.stderr, GRADE_TEXT_LIMIT) + text(failed.stdout, GRADE_TEXT_LIMIT)
+        problem = "the test program made from coderunner's reading of it does not compile (see compile_output)"
+    message = f"the code compiles on its own, but {plan.doubt}: {problem}"
+    not_run = tuple(TestOutcome(t.test_id, TestStatus.NOT_RUN, message="not run: no test program") for t in plan.tests)
+    return Grade(
+        Verdict.TEMPLATE_ERROR,
+        tests=not_run,
+        compile_output=compile_output,
+        error_message=message,
+        image_id=run.image_id,
+        compiler_version=run.image_labels.get(RUNTIME_VERSION_LABEL, ""),
+        details={"mode": plan.mode.value},
+    )
 
 
 def judge_program(test: PlannedTest, outcome: ProcessOutcome) -> TestOutcome:

@@ -1,43 +1,59 @@
-"""The test program: a doctest harness around a function, or a whole program as it is.
+"""The test program: a doctest harness after a function, or a whole program as it is.
 
-A function-mode harness is one translation unit, laid out so that the user's code can
-change neither the tests nor their verdicts::
+A function-mode harness is one translation unit in which the user's code comes first,
+so it compiles with exactly its own includes and means what it means on its own::
 
-    #include <coderunner/prelude.h>          precompiled <bits/stdc++.h> + doctest
-    #ifndef cr_<nonce>_harness               the rest, once only
-    namespace cr_<nonce> { show() }          support_code.py
-    template <class Tag> void cr_<nonce>_body_<i>() { arguments; call; DOCTEST_MESSAGE(show(result)) }
-    DOCTEST_TEST_CASE("cr_<nonce>_<i>") { cr_<nonce>_run_<i>(); }
-    #pragma push_macro(...)                  macro_firewall.py
+    #ifndef cr_<nonce>_harness                the rest, once only
+    #define main cr_<nonce>_main              only for code with a main in explicit function mode
     #line 1 "solution.cpp"
-    <the user's code, unchanged>
-    #pragma pop_macro(...)
-    template <> struct cr_<nonce>_call<cr_<nonce>_tag> { invoke(a...) → user function }
-    void (*cr_<nonce>_run_<i>)() = &cr_<nonce>_body_<i><cr_<nonce>_tag>;
+    <the user's code, unchanged>             (its first #include may load a precompiled header)
+    #undef <each macro the code defines>     macro_firewall.py
+    template <class... A> auto cr_<nonce>_call(A&&... a) { return f(a...); }
+    #include <doctest/doctest.h>
     DOCTEST_TEST_CASE("cr_<nonce>_<j>") { custom validation body }
+    #include <string> ...                   what the code below needs
+    namespace cr_<nonce> { show() }          support_code.py
+    std::string cr_<nonce>_body_<i>() { arguments; call; return show(result); }
+    DOCTEST_TEST_CASE("cr_<nonce>_<i>") { DOCTEST_MESSAGE(cr_<nonce>_body_<i>()); }
     #endif
 
-Input/expected tests sit before the user's code, so its macros cannot reach them; the
-call's class template is specialised only after it, and the bodies are instantiated
-only there, through the function pointers. The tail holds no expected values and only
-names the user cannot know. Test ids never appear in the program: doctest test cases
-are named from a per-submission nonce and the test's index.
+A custom validation body sees what it would see in a plain doctest file after the
+user's code (the user's declarations, doctest and its short macros) but none of the
+user's macros. The generated tests after it name nothing the user could have declared
+or defined: the user's function is reached only through ``cr_<nonce>_call``, written
+before doctest's macros exist, so a function, enum value or type called ``CHECK``,
+``INFO`` or ``FAIL`` is fine. They hold no expected values (the returned value is only
+reported; grading compares it outside the process), and test ids never appear in the
+program: doctest test cases are named from a per-submission nonce and the test's index.
+
+When tree-sitter could not read all of the code (see ``signature.py``), the job first
+compiles the user's code on its own, so g++, not our reader, decides whether it is
+valid; a test program coderunner could not build or compile for valid code is then a
+template error, never a compilation error (see ``Plan.doubt``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from coderunner.domain.submission import DEFAULT_TOLERANCE, Mode, Submission, TestCase, Tolerance
 from coderunner.errors import TemplateError
 from coderunner.languages.cpp import macro_firewall, toolchain
-from coderunner.languages.cpp.conversion import cpp_string_literal
-from coderunner.languages.cpp.screening import screen
-from coderunner.languages.cpp.signature import SOLUTION_CLASS, read_source
+from coderunner.languages.cpp.signature import SOLUTION_CLASS, Source, read_source
 from coderunner.languages.cpp.support_code import support_code
 from coderunner.languages.cpp.target import Case, Target, call, choose
 from coderunner.languages.literals import parse_arguments, parse_value, render
+
+# What the support code and the generated tests use; more below when they name it.
+_BASE_HEADERS = ("charconv", "cstddef", "cstdint", "cstdio", "string", "type_traits", "utility", "vector")
+_HEADER_OF = {"array": "array", "deque": "deque", "list": "list", "map": "map", "multimap": "map",
+              "multiset": "set", "optional": "optional", "pair": "utility", "set": "set",
+              "string_view": "string_view", "tuple": "tuple", "unordered_map": "unordered_map",
+              "unordered_multimap": "unordered_map", "unordered_multiset": "unordered_set",
+              "unordered_set": "unordered_set"}  # fmt: skip
+_STD_NAME = re.compile(r"\bstd::(\w+)")
 
 
 @dataclass(frozen=True)
@@ -54,14 +70,24 @@ class PlannedTest:
 
 @dataclass(frozen=True)
 class Plan:
+    """How the job's steps map to tests, and what grading must know about them.
+
+    ``doubt`` is set when coderunner's reader could not read all of the code: the job's
+    first compile step then checks the user's code on its own. ``unbuilt`` is set when
+    no test program could be made at all: that check is then the only step, and a pass
+    means the tests, not the code, are the problem.
+    """
+
     mode: Mode
     tests: tuple[PlannedTest, ...]
     target: str = ""  # the function under test, for messages
+    doubt: str = ""
+    unbuilt: str = ""
 
 
 @dataclass(frozen=True)
 class Harness:
-    source: str
+    source: str  # harness.cpp, or the user's code alone when nothing could be built
     plan: Plan
 
 
@@ -88,8 +114,8 @@ def build(submission: Submission, nonce: str) -> Harness:
         if not source.has_main:
             raise TemplateError("program mode runs the code's main, but it defines none")
         return _whole_program(submission)
-    screen(submission.code)
     cases = [_parse(index, test) for index, test in enumerate(submission.tests) if not test.is_custom]
+    doubt = _doubt(source)
     target: Target | None = None
     calls: dict[str, tuple[str, ...]] = {}
     try:
@@ -97,12 +123,19 @@ def build(submission: Submission, nonce: str) -> Harness:
             target = choose(source, cases, submission.function_name)
             calls = {case.test_id: _call(target, case, nonce) for case in cases}
     except TemplateError as exc:
-        if not source.has_errors:
+        if not doubt:
             raise
-        # tree-sitter saw broken code: let the compiler explain it rather than our reader.
-        return Harness(_broken(submission.code, exc), _function_plan(submission, nonce, None, cases))
+        # Our reader may have missed what g++ would see: g++ decides whether the code is valid.
+        plan = _function_plan(submission, nonce, None, cases, doubt)
+        return Harness(submission.code, Plan(plan.mode, plan.tests, doubt=doubt, unbuilt=str(exc)))
     text = _function_harness(submission, nonce, target, calls, has_main=source.has_main)
-    return Harness(text, _function_plan(submission, nonce, target, cases))
+    return Harness(text, _function_plan(submission, nonce, target, cases, doubt))
+
+
+def _doubt(source: Source) -> str:
+    if not source.has_errors:
+        return ""
+    return f"coderunner's C++ reader could not follow the code from line {source.unreadable_line}"
 
 
 def _parse(index: int, test: TestCase) -> Case:
@@ -119,7 +152,7 @@ def _parse(index: int, test: TestCase) -> Case:
 
 def _call(target: Target, case: Case, nonce: str) -> tuple[str, ...]:
     try:
-        return call(target, case, f"cr_{nonce}_call<Tag>::invoke")
+        return call(target, case, f"cr_{nonce}_call")
     except TemplateError as exc:
         raise TemplateError(exc.problem, case.test_id) from None
 
@@ -133,7 +166,9 @@ def _whole_program(submission: Submission) -> Harness:
     return Harness(submission.code, Plan(Mode.PROGRAM, tests))
 
 
-def _function_plan(submission: Submission, nonce: str, target: Target | None, cases: Sequence[Case]) -> Plan:
+def _function_plan(
+    submission: Submission, nonce: str, target: Target | None, cases: Sequence[Case], doubt: str
+) -> Plan:
     by_id = {case.test_id: case for case in cases}
     callee = target.function.name if target else "?"
     tests = []
@@ -147,7 +182,7 @@ def _function_plan(submission: Submission, nonce: str, target: Target | None, ca
             )
         else:
             tests.append(PlannedTest(test.id, name, custom=True))
-    return Plan(Mode.FUNCTION, tuple(tests), target.function.display if target else "")
+    return Plan(Mode.FUNCTION, tuple(tests), target.function.display if target else "", doubt=doubt)
 
 
 def _function_harness(
@@ -155,66 +190,55 @@ def _function_harness(
 ) -> str:
     ns = f"cr_{nonce}"
     # The guard makes the harness empty when the user's code includes it again (as
-    # "harness.cpp" or through /proc/self/fd), where its own macros would apply to it.
-    lines: list[str | _Foreign] = [f"#include <{toolchain.PRELUDE_INCLUDE}>", f"#ifndef {ns}_harness"]
-    lines += [f"#define {ns}_harness", support_code(ns)]
-    lines += [f"template <class T> struct {ns}_call;", f"struct {ns}_tag {{}};"]
-    for index, test in enumerate(submission.tests):
-        if test.id in calls:
-            lines.append(f"template <class Tag> void {ns}_body_{index}() {{")
-            lines += [f"    {statement}" for statement in calls[test.id]]
-            # Only what came back is reported; grading compares it with the expected value.
-            lines.append(f"    DOCTEST_MESSAGE({ns}::show(cr_actual));")
-            lines.append("}")
-            lines.append(f"extern void (*{ns}_run_{index})();")
-            lines.append(f'DOCTEST_TEST_CASE("{case_name(nonce, index)}") {{ {ns}_run_{index}(); }}')
-    tail = _tail(submission, nonce, target, calls)
-    names = macro_firewall.firewall_names([*tail, *(t.custom_validation_code for t in submission.tests)])
-    lines += macro_firewall.push_lines(names)
+    # "harness.cpp" or through /proc/self/fd): only directives precede the user's code,
+    # so its first #include can still load a precompiled header.
+    lines: list[str | _Foreign] = [f"#ifndef {ns}_harness", f"#define {ns}_harness"]
     # Function mode with a main: doctest's main runs the tests; the user's is renamed away.
     lines += [f"#define main {ns}_main"] if has_main else []
     lines.append(_Foreign(toolchain.SOLUTION_SOURCE, submission.code))
     lines += ["#undef main"] if has_main else []
-    lines += macro_firewall.pop_lines(names)
-    lines += tail
+    lines += macro_firewall.undef_lines(macro_firewall.defined_macros(submission.code))
+    if target is not None:
+        lines += _call_template(ns, target)
+    lines.append("#include <doctest/doctest.h>")
     for index, test in enumerate(submission.tests):
         if test.is_custom:
             lines.append(f'DOCTEST_TEST_CASE("{case_name(nonce, index)}") {{')
             lines.append(_Foreign(_custom_file(index), test.custom_validation_code))
             lines.append("}")
+    generated = [support_code(ns)] if calls else []
+    for index, test in enumerate(submission.tests):
+        if test.id in calls:
+            body = [f"static std::string {ns}_body_{index}() {{"]
+            body += [f"    {statement}" for statement in calls[test.id]]
+            # Only what came back is reported; grading compares it with the expected value.
+            body += [f"    return {ns}::show(cr_actual);", "}"]
+            body.append(f'DOCTEST_TEST_CASE("{case_name(nonce, index)}") {{ DOCTEST_MESSAGE({ns}_body_{index}()); }}')
+            generated.append("\n".join(body))
+    if generated:
+        lines += [f"#include <{header}>" for header in _headers(generated)]
+        lines += generated
     lines.append(f"#endif  // {ns}_harness")
     return _join(lines)
 
 
-def _tail(submission: Submission, nonce: str, target: Target | None, calls: dict[str, tuple[str, ...]]) -> list[str]:
-    """The call into the user's code, after it: nonce'd names and keywords only."""
-    if target is None:
-        return []
-    ns = f"cr_{nonce}"
+def _call_template(ns: str, target: Target) -> list[str]:
+    """The one place the generated tests name the user's function: before doctest's
+    short macros exist, so no user name can collide with them."""
     if target.function.owner:
-        instance = f"{SOLUTION_CLASS} {ns}_s; return {ns}_s.{target.callee}"
+        call_it = f"{SOLUTION_CLASS} {ns}_s; return {ns}_s.{target.callee}"
     else:
-        instance = f"return {target.callee}"
-    lines = [
-        f"template <> struct {ns}_call<{ns}_tag> {{",
-        f"    template <class... {ns}_A> static auto invoke({ns}_A&&... {ns}_a) {{",
-        f"        {instance}(static_cast<{ns}_A&&>({ns}_a)...);",
-        "    }",
-        "};",
+        call_it = f"return {target.callee}"
+    return [
+        f"template <class... {ns}_A> auto {ns}_call({ns}_A&&... {ns}_a) {{",
+        f"    {call_it}(static_cast<{ns}_A&&>({ns}_a)...);",
+        "}",
     ]
-    for index, test in enumerate(submission.tests):
-        if test.id in calls:
-            lines.append(f"void (*{ns}_run_{index})() = &{ns}_body_{index}<{ns}_tag>;")
-    return lines
 
 
-def _broken(code: str, problem: TemplateError) -> str:
-    """The user's code and a static_assert that explains, after the compiler's errors,
-    why there is nothing to test: the program can never compile."""
-    message = cpp_string_literal(f"coderunner found no function to test: {problem.problem}".encode())
-    lines: list[str | _Foreign] = [f"#include <{toolchain.PRELUDE_INCLUDE}>", _Foreign(toolchain.SOLUTION_SOURCE, code)]
-    lines.append(f"static_assert(false, {message});")
-    return _join(lines)
+def _headers(code: Sequence[str]) -> list[str]:
+    named = {_HEADER_OF[name] for text in code for name in _STD_NAME.findall(text) if name in _HEADER_OF}
+    return sorted(set(_BASE_HEADERS) | named)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,10 @@
 namespaces, ``extern "C"`` blocks and ``#if`` branches, templates included) and the
 public methods of a top-level ``class Solution``. It also collects the simple type
 aliases (``typedef``, ``using X = ...``, object-like ``#define``) that types are read
-through, and whether the code defines ``main``. Broken code is read as far as the
-grammar's error recovery allows; ``has_errors`` says so.
+through, and whether the code defines ``main``. Code the grammar cannot read entirely
+(broken code, but also valid code beyond the grammar, such as ``typeid(int)`` or a
+macro used as a statement) is read as far as its error recovery allows;
+``unreadable_line`` says where it first gave up (0: nowhere).
 
 >>> source = read_source("class Solution { public: int add(int a, int b) { return a + b; } };")
 >>> [(f.owner, f.name, [p.type_text for p in f.parameters]) for f in source.functions]
@@ -66,7 +68,11 @@ class Source:
     aliases: Mapping[str, tuple[str, ...]]
     calls: Mapping[str, frozenset[str]]  # function name → names its body calls
     has_main: bool
-    has_errors: bool
+    unreadable_line: int = 0
+
+    @property
+    def has_errors(self) -> bool:
+        return self.unreadable_line > 0
 
     def is_helper(self, function: Function) -> bool:
         """Another function calls it, so it is probably not the one under test."""
@@ -96,7 +102,14 @@ def read_source(code: str) -> Source:
     _read_scope(root, (), functions)
     has_main = any(f.name == "main" and not f.scope and f.owner is None for f in functions)
     candidates = tuple(f for f in functions if f.name != "main" or f.scope or f.owner)
-    return Source(candidates, _aliases(root), _calls(root), has_main, root.has_error)
+    return Source(candidates, _aliases(root), _calls(root), has_main, _first_error_line(root))
+
+
+def _first_error_line(root: Node) -> int:
+    if not root.has_error:
+        return 0
+    broken = (node for node in walk(root) if node.is_error or node.is_missing)
+    return min((node.start_point.row + 1 for node in broken), default=1)
 
 
 def _read_scope(node: Node, scope: tuple[str, ...], out: list[Function]) -> None:

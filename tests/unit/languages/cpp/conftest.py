@@ -3,8 +3,9 @@
 It stands in for the coderunner-cpp image where the host has g++ and doctest's header
 (``apt-get install g++ doctest-dev``), so the generated C++ is checked by a real
 compiler in the unit suite; without them those tests are skipped. Only what the
-sandbox does is imitated: the image's paths become a temporary prelude and doctest
-main, ``-O2`` becomes ``-O0`` (faster, same meaning) and the report pipe a file.
+sandbox does is imitated: the image's doctest main becomes a temporary one, its
+precompiled headers an empty directory (a precompiled header never changes what a
+program means), ``-O2`` becomes ``-O0`` (faster, same meaning) and the report pipe a file.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class HostToolchain:
         replacements = {
             toolchain.COMPILER: self.compiler,
             "-O2": "-O0",
-            f"-I{toolchain.INCLUDE_DIR}": f"-I{self.root / 'include'}",
+            f"-I{toolchain.PCH_DIR}": f"-I{self.root / 'pch'}",
             toolchain.DOCTEST_MAIN_OBJECT: str(self.root / "doctest_main.o"),
             f"--out=/dev/fd/{toolchain.REPORT_FD}": "--out=report.xml",
         }
@@ -102,25 +103,17 @@ def host_grader(
 
 
 def _toolchain_root(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, compiler: str) -> Path:
-    """The image's prelude (precompiled, as there) and doctest main, built once per header
-    and compiler, in pytest's cache when there is one: building them takes seconds."""
+    """The image's doctest main, built once per header and compiler, in pytest's cache
+    when there is one: building it takes seconds."""
     flags = [arg if arg != "-O2" else "-O0" for arg in toolchain.CXXFLAGS]
     key = hashlib.sha256(DOCTEST_HEADER.read_bytes() + " ".join([compiler, *flags]).encode()).hexdigest()[:16]
     cache = getattr(request.config, "cache", None)
     root = cache.mkdir(f"cpp-toolchain-{key}") if cache else tmp_path_factory.mktemp("cpp-toolchain")
-    prelude = root / "include" / toolchain.PRELUDE_INCLUDE
+    (root / "pch").mkdir(exist_ok=True)
     main = root / "doctest_main.cpp"
     if not (root / "doctest_main.o").exists():
-        prelude.parent.mkdir(parents=True, exist_ok=True)
-        prelude.write_text("#include <bits/stdc++.h>\n#include <doctest/doctest.h>\n")
         main.write_text("#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN\n#include <doctest/doctest.h>\n")
-        builds = {
-            root / "include" / f"{toolchain.PRELUDE_INCLUDE}.gch": ["-x", "c++-header", str(prelude)],
-            root / "doctest_main.o": ["-c", str(main)],
-        }
-        partial = f".{os.getpid()}.partial"
-        running = [subprocess.Popen([compiler, *flags, *args, "-o", f"{out}{partial}"]) for out, args in builds.items()]
-        assert all(process.wait() == 0 for process in running)
-        for out in builds:  # doctest_main.o last: its presence means the toolchain is complete
-            Path(f"{out}{partial}").replace(out)
+        partial = root / f"doctest_main.o.{os.getpid()}.partial"
+        subprocess.run([compiler, *flags, "-c", str(main), "-o", str(partial)], check=True)
+        partial.replace(root / "doctest_main.o")  # its presence means the toolchain is complete
     return root

@@ -208,7 +208,6 @@ def test_code_too_broken_to_read_is_reported_by_the_compiler(grades: dict[str, G
     grade = grades["unreadable"]
     assert Verdict.COMPILATION_ERROR == grade.verdict
     assert "solution.cpp:1:" in grade.compile_output
-    assert "coderunner found no function to test" in grade.compile_output
 
 
 def test_cpp_string_literals_hold_exactly_their_bytes(host_compiler: str, tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from coderunner.domain.outcome import ProcessOutcome, ProcessStatus, TestStatus,
 from coderunner.domain.sandbox_job import RUNTIME_VERSION_LABEL, SandboxRun, StepLimits
 from coderunner.domain.submission import Limits, Submission, TestCase
 from coderunner.languages.cpp import CPP
-from coderunner.languages.cpp.toolchain import CXXFLAGS, DOCTEST_MAIN_OBJECT, INCLUDE_DIR
+from coderunner.languages.cpp.toolchain import CXXFLAGS, DOCTEST_MAIN_OBJECT, PCH_DIR
 
 NONCE = "0123456789abcdef"
 TWICE = "int twice(int x) { return 2 * x; }"
@@ -34,9 +34,7 @@ def passed(index: int, value: str) -> ProcessOutcome:
 def test_function_mode_compiles_the_harness_with_the_precompiled_flags() -> None:
     job = CPP.generate(submission(TWICE, TestCase("t1", "2", "4")), nonce=NONCE).job
     assert ("coderunner-cpp", ["harness.cpp"]) == (job.image, list(job.files))
-    assert (*CXXFLAGS, f"-I{INCLUDE_DIR}", "-o", "harness", "harness.cpp", DOCTEST_MAIN_OBJECT) == job.compile[0].argv[
-        1:
-    ]
+    assert (*CXXFLAGS, f"-I{PCH_DIR}", "-o", "harness", "harness.cpp", DOCTEST_MAIN_OBJECT) == job.compile[0].argv[1:]
 
 
 def test_function_mode_runs_each_test_alone_reporting_on_fd_3() -> None:
@@ -50,7 +48,7 @@ def test_whole_programs_get_each_input_as_a_stdin_file() -> None:
     assert {"solution.cpp": HELLO.encode(), "tests/0.in": b"you", "tests/1.in": b"me\n"} == dict(job.files)
     assert [("./program",), ("./program",)] == [step.argv for step in job.run]
     assert ["tests/0.in", "tests/1.in"] == [step.stdin_path for step in job.run]
-    assert "solution.cpp" == job.compile[0].argv[-1]
+    assert (*CXXFLAGS, f"-I{PCH_DIR}", "-o", "program", "solution.cpp") == job.compile[0].argv[1:]
 
 
 def test_limits_come_from_the_submission() -> None:
@@ -124,3 +122,48 @@ def test_whole_program_outputs_are_compared_with_the_expected_output() -> None:
     )
     grade = CPP.grade(sub, CPP.generate(sub), run)
     assert (Verdict.WRONG_ANSWER, ["a"], "Hi") == (grade.verdict, grade.approved_test_ids, grade.stdout)
+
+
+MACRO_LOOP = "#define rep(i, n) for (int i = 0; i < (n); ++i)\nint f(int n) { int s = 0; rep(i, n) s += i; return s; }"
+UNREADABLE = "#include <typeinfo>\nint f(int x) <% return typeid(x) == typeid(int); %>\n"  # valid, beyond tree-sitter
+
+
+def test_code_our_reader_cannot_follow_is_first_compiled_on_its_own() -> None:
+    job = CPP.generate(submission(MACRO_LOOP, TestCase("t", "1", "1"))).job
+    assert (["check", "compile"], ["harness.cpp", "solution.cpp"]) == ([s.name for s in job.compile], sorted(job.files))
+    assert (*CXXFLAGS, f"-I{PCH_DIR}", "-fsyntax-only", "solution.cpp") == job.compile[0].argv[1:]
+
+
+def test_code_without_a_testable_function_is_only_checked_by_the_compiler() -> None:
+    job = CPP.generate(submission(UNREADABLE, TestCase("t", "1", "1"))).job
+    assert (["check"], ["solution.cpp"], ()) == ([s.name for s in job.compile], list(job.files), job.run)
+
+
+def test_valid_code_without_a_testable_function_is_a_template_error() -> None:
+    sub = submission(UNREADABLE, TestCase("t", "1", "1"))
+    grade = CPP.grade(sub, CPP.generate(sub), SandboxRun(compile=(ProcessOutcome(ProcessStatus.SUCCESS, 0),), run=()))
+    assert (Verdict.TEMPLATE_ERROR, [TestStatus.NOT_RUN]) == (grade.verdict, [t.status for t in grade.tests])
+    assert grade.error_message.startswith("the code compiles on its own, but coderunner's C++ reader could not")
+    assert "defines no function to call" in grade.error_message
+
+
+def test_invalid_code_without_a_testable_function_is_a_compilation_error() -> None:
+    sub = submission(UNREADABLE, TestCase("t", "1", "1"))
+    error = b"solution.cpp:2:1: error: expected ';'\n"
+    run = SandboxRun(compile=(ProcessOutcome(ProcessStatus.RUNTIME_ERROR, 1, stderr=error),), run=())
+    grade = CPP.grade(sub, CPP.generate(sub), run)
+    assert (Verdict.COMPILATION_ERROR, error.decode()) == (grade.verdict, grade.compile_output)
+
+
+def test_a_test_program_that_fails_where_the_code_alone_compiles_is_a_template_error() -> None:
+    sub = submission(MACRO_LOOP, TestCase("t", "1", "1"))
+    error = b"harness.cpp:30:5: error: no matching function\n"
+    run = SandboxRun(
+        compile=(
+            ProcessOutcome(ProcessStatus.SUCCESS, 0),
+            ProcessOutcome(ProcessStatus.RUNTIME_ERROR, 1, stderr=error),
+        ),
+        run=(ProcessOutcome(ProcessStatus.NOT_RUN),),
+    )
+    grade = CPP.grade(sub, CPP.generate(sub), run)
+    assert (Verdict.TEMPLATE_ERROR, error.decode()) == (grade.verdict, grade.compile_output)

@@ -113,8 +113,20 @@ def test_comments_after_a_define_are_not_part_of_the_alias() -> None:
 
 
 def test_broken_code_is_read_as_far_as_possible() -> None:
-    source = read_source("int f(int x) { return x +; }\nint g(int y) { return y; }")
-    assert (True, ["f", "g"]) == (source.has_errors, [f.name for f in source.functions])
+    source = read_source("int f(int x) {\n    return x +;\n}\nint g(int y) { return y; }")
+    assert (True, 2, ["f", "g"]) == (source.has_errors, source.unreadable_line, [f.name for f in source.functions])
+
+
+def test_valid_code_beyond_the_grammar_is_marked_unreadable_where_it_starts() -> None:
+    source = read_source("#include <typeinfo>\nbool f(int x) {\n    return typeid(x) == typeid(int);\n}\n")
+    assert (3, ["f"]) == (source.unreadable_line, [f.name for f in source.functions])
+
+
+def test_readable_code_has_no_unreadable_line() -> None:
+    assert (False, 0) == (
+        read_source("int f(int x) { return x; }").has_errors,
+        read_source("int f() {}").unreadable_line,
+    )
 
 
 def test_functions_called_by_another_function_are_helpers() -> None:
