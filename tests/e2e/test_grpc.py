@@ -147,6 +147,25 @@ def test_a_wrong_answer_is_completed_not_successful(stub: Any) -> None:
     assert ("t1", False) == (failed.code_version_test_id, failed.passed)
 
 
+def test_tolerances_travel_as_optional_fields(stub: Any) -> None:
+    """relative=0 is a value (exact up to the absolute part), not "unset"; a test's own tolerance wins."""
+    code = "double third(double x) { return x / 3; }"
+    message = request(
+        code,
+        tests=[
+            pb.TestCase(code_version_test_id="close", input="1", expected_output="0.3333333"),
+            pb.TestCase(code_version_test_id="rounded", input="1", expected_output="0.33"),
+            pb.TestCase(
+                code_version_test_id="allowed", input="1", expected_output="0.33", tolerance=pb.Tolerance(absolute=0.01)
+            ),
+        ],
+        tolerance=pb.Tolerance(relative=0.0),
+    )
+    response = stub.EvaluateSolution(message, timeout=120)
+    assert ["close", "allowed"] == list(response.approved_tests)
+    assert ("0.3333333333333333", "0.33") == (response.test_results[1].actual, response.test_results[1].expected)
+
+
 def test_a_compile_error_is_reported_as_compilation_error(stub: Any) -> None:
     response = stub.EvaluateSolution(request("int add(int a, int b) { return a + ; }"), timeout=120)
     assert (True, False, "compilation_error", 0, 2) == (
@@ -171,6 +190,11 @@ def test_a_compile_error_is_reported_as_compilation_error(stub: Any) -> None:
         ({"language": "cobol"}, "language"),
         ({"limits": pb.Limits(timeout_s=1e6)}, "limits.timeout_s"),
         ({"code": "int x;" + " " * 300_000}, "code"),
+        ({"tolerance": pb.Tolerance(relative=float("nan"))}, "tolerance.relative"),
+        (
+            {"tests": [pb.TestCase(input="1, 2", expected_output="3", tolerance=pb.Tolerance(absolute=-1))]},
+            "tests[0].tolerance.absolute",
+        ),
     ],
 )
 def test_an_invalid_request_is_invalid_argument_naming_the_field(

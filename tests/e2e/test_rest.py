@@ -142,6 +142,60 @@ def test_a_wrong_answer_lists_the_failed_tests(http: httpx.Client, student: str)
     assert (False, "failed") == (failed["passed"], failed["status"])
 
 
+AREA = "double area(double r) { return 3.14159265358979 * r * r; }"
+
+
+def test_tolerances_decide_floating_point_tests_and_the_record_shows_them(http: httpx.Client, student: str) -> None:
+    """The request's tolerance applies to every test without its own; GET shows what each was judged with."""
+    tests = [
+        {"code_version_test_id": "exact", "input": "1", "expected_output": "3.14159265358979"},
+        {
+            "code_version_test_id": "rounded",
+            "input": "1.6138",
+            "expected_output": "8.18",
+            "tolerance": {"absolute": 0.01},
+        },
+        {
+            "code_version_test_id": "too_far",
+            "input": "1.6138",
+            "expected_output": "8.1",
+            "tolerance": {"absolute": 0.01},
+        },
+        {"code_version_test_id": "cents", "input": "10", "expected_output": "314.159"},
+    ]
+    document = body(AREA, student, tests=tests, tolerance={"absolute": 0.001, "relative": 0})
+
+    response = http.post("/v1/executions", json=document)
+
+    assert 200 == response.status_code, response.text
+    result = response.json()
+    assert (["exact", "rounded", "cents"], ["too_far"]) == (result["approved_test_ids"], result["failed_test_ids"])
+    assert {"absolute": 0.001, "relative": 0.0} == result["tolerance"]
+    assert [0.001, 0.01, 0.01, 0.001] == [t["tolerance"]["absolute"] for t in result["tests"]]
+    assert result == http.get(f"/v1/executions/{result['id']}").json()
+
+
+def test_maps_and_sets_are_literals_in_and_out(http: httpx.Client, student: str) -> None:
+    code = (
+        "#include <map>\n#include <string>\n#include <unordered_set>\n"
+        "std::unordered_set<int> values(const std::map<std::string, int>& m) {\n"
+        "    std::unordered_set<int> out;\n    for (const auto& [k, v] : m) out.insert(v);\n    return out;\n}\n"
+    )
+    tests = [
+        {"code_version_test_id": "two", "input": '{"a": 1, "b": 2}', "expected_output": "[2, 1]"},
+        {"code_version_test_id": "braces", "input": '{"a": 5, "b": 5}', "expected_output": "{5}"},
+        {"code_version_test_id": "wrong", "input": '{"a": 1}', "expected_output": "{2}"},
+    ]
+    response = http.post("/v1/executions", json=body(code, student, tests=tests))
+    assert 200 == response.status_code, response.text
+    result = response.json()
+    assert (["two", "braces"], "wrong_answer") == (result["approved_test_ids"], result["verdict"])
+    assert ("{1}", "{2}") == (
+        result["tests"][2]["failures"][0]["actual"],
+        result["tests"][2]["failures"][0]["expected"],
+    )
+
+
 def test_a_compile_error_is_a_result_with_the_compiler_output(http: httpx.Client, student: str) -> None:
     response = http.post("/v1/executions", json=body(BROKEN, student))
     assert 200 == response.status_code, response.text
@@ -175,6 +229,11 @@ def test_a_compile_error_is_a_result_with_the_compiler_output(http: httpx.Client
         ({"limits": {"cpus": "many"}}, "limits.cpus"),
         ({"code": "int x;" + " " * 300_000}, "code"),
         ({"code": 42}, "code"),
+        ({"tolerance": {"absolute": -0.01}}, "tolerance.absolute"),
+        (
+            {"tests": [{"input": "1, 2", "expected_output": "3", "tolerance": {"relative": "1%"}}]},
+            "tests[0].tolerance.relative",
+        ),
     ],
 )
 def test_an_invalid_request_is_422_naming_the_field_and_nothing_is_stored(

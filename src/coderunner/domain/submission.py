@@ -1,4 +1,4 @@
-"""What a client asks us to grade: a Submission, its TestCases and its Limits.
+"""What a client asks us to grade: a Submission, its TestCases, its Limits and Tolerances.
 
 Every invariant is checked when the object is built, and a violation raises
 ``InvalidSubmission`` naming the field, so nothing downstream ever sees a bad request.
@@ -71,6 +71,49 @@ def _check_range(name: str, value: float, low: float, high: float) -> None:
 
 
 @dataclass(frozen=True)
+class Tolerance:
+    """How far a returned floating-point number may be from the expected one and still pass.
+
+    A number passes when ``|actual - expected| <= max(absolute, relative * max(|actual|, |expected|))``
+    (``math.isclose``). A field left ``None`` is inherited: a test's from the request's, the
+    request's from ``DEFAULT_TOLERANCE``; so ``Tolerance(absolute=0.01)`` on a test keeps the
+    request's relative tolerance, and ``relative=0`` turns that part off. Integers returned
+    for integers are always compared exactly.
+    """
+
+    absolute: float | None = None
+    relative: float | None = None
+
+    def over(self, fallback: Tolerance) -> Tolerance:
+        """This tolerance, with ``fallback``'s value for each field left ``None``.
+
+        >>> Tolerance(absolute=0.01).over(Tolerance(1e-6, 1e-6))
+        Tolerance(absolute=0.01, relative=1e-06)
+        """
+        return Tolerance(
+            self.absolute if self.absolute is not None else fallback.absolute,
+            self.relative if self.relative is not None else fallback.relative,
+        )
+
+
+# Why these values: see the README's "Comparing returned values". In short: the "absolute or
+# relative error at most 1e-6" of programming contests. It is ten orders of magnitude above
+# double rounding (0.1 + 0.2 passes for 0.3) and eight times float's epsilon (a float result
+# passes), yet it tells 0.500005 from 0.5 and 124.001 from 124; the absolute part decides
+# near zero, where every relative error is 1 (1e-9 passes for 0).
+DEFAULT_TOLERANCE = Tolerance(absolute=1e-6, relative=1e-6)
+
+
+def _check_tolerance(name: str, tolerance: Tolerance | None) -> None:
+    for part in ("absolute", "relative"):
+        value = getattr(tolerance, part, None)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+            raise InvalidSubmission(f"{name}.{part}", f"must be a finite number >= 0, got {value!r}")
+
+
+@dataclass(frozen=True)
 class InputPolicy:
     """What a client may send and ask for; checked before anything is stored.
 
@@ -109,6 +152,7 @@ class TestCase:
     input: str = ""
     expected_output: str = ""
     custom_validation_code: str = ""
+    tolerance: Tolerance | None = None  # for returned floating-point numbers; None: the request's
 
     @property
     def is_custom(self) -> bool:
@@ -128,6 +172,11 @@ class Submission:
     challenge_id: str = ""
     code_version_id: str = ""
     student_id: str = ""
+    tolerance: Tolerance = DEFAULT_TOLERANCE  # complete: the request's, over DEFAULT_TOLERANCE
+
+    def tolerance_for(self, test: TestCase) -> Tolerance:
+        """The tolerance that applies to ``test``: its own fields, then the request's."""
+        return (test.tolerance or Tolerance()).over(self.tolerance).over(DEFAULT_TOLERANCE)
 
     @classmethod
     def create(
@@ -143,6 +192,7 @@ class Submission:
         code_version_id: str = "",
         student_id: str = "",
         policy: InputPolicy | None = None,
+        tolerance: Tolerance | None = None,
     ) -> Submission:
         """Validate and normalise a request.
 
@@ -174,6 +224,7 @@ class Submission:
                 raise InvalidSubmission(name, f"is longer than {policy.max_id_chars} characters")
         if function_name is not None and function_name.strip() == "":
             function_name = None
+        _check_tolerance("tolerance", tolerance)
         cases = _normalise_tests(list(tests), policy)
         limits = limits or Limits()
         policy.check_limits(limits)
@@ -187,6 +238,7 @@ class Submission:
             challenge_id=challenge_id,
             code_version_id=code_version_id,
             student_id=student_id,
+            tolerance=(tolerance or Tolerance()).over(DEFAULT_TOLERANCE),
         )
 
 
@@ -254,5 +306,6 @@ def _normalise_tests(tests: list[TestCase], policy: InputPolicy) -> tuple[TestCa
         if test_id in seen:
             raise InvalidSubmission(f"{where}.code_version_test_id", f"duplicate test id {test_id!r}")
         seen.add(test_id)
-        cases.append(TestCase(test_id, case.input, case.expected_output, case.custom_validation_code))
+        _check_tolerance(f"{where}.tolerance", case.tolerance)
+        cases.append(TestCase(test_id, case.input, case.expected_output, case.custom_validation_code, case.tolerance))
     return tuple(cases)

@@ -3,7 +3,15 @@
 A test's ``input`` is a comma-separated list of literals and its ``expected_output`` is
 one literal::
 
-    literal := number | true | false | null | "string" | 'c' | [literal, ...]
+    literal := number | true | false | null | "string" | 'c'
+             | [literal, ...]                  an array (a sequence: order matters)
+             | {literal: literal, ...}         a map (dict): order does not matter
+             | {literal, ...}                  a set: order does not matter
+
+``{}`` is the empty map, and also the empty set (``comparison`` treats it as both). A map
+holds each key once and a set each element once; anything else is an error. A plug-in
+that knows a parameter or return type is a set may also accept an array for it (C++
+does: ``[1, 2, 3]`` for a ``std::set<int>``).
 
 Numbers are decimal (``42``, ``-7``, ``3.5``, ``-1e-9``, ``.5``); strings and chars take
 the escapes ``\\" \\' \\\\ \\/ \\? \\a \\b \\f \\n \\r \\t \\v \\0 \\xHH \\uXXXX``.
@@ -24,6 +32,7 @@ from coderunner.errors import TemplateError
 
 MAX_DEPTH = 100  # arrays nested deeper than any C++ type we convert to are a mistake
 MAX_INT_DIGITS = 60  # far beyond 64 bits, far below Python's int-parsing limit
+_SHOWN_CHARS = 60  # of a literal quoted in an error message
 
 
 @dataclass(frozen=True)
@@ -61,7 +70,21 @@ class Array:
     items: tuple[Literal, ...]
 
 
-Literal = Int | Float | Bool | Null | Str | Char | Array
+@dataclass(frozen=True)
+class Map:
+    """Key/value pairs in the order written; keys are distinct."""
+
+    items: tuple[tuple[Literal, Literal], ...]
+
+
+@dataclass(frozen=True)
+class Set:
+    """Distinct elements in the order written; never empty when parsed (``{}`` is a Map)."""
+
+    items: tuple[Literal, ...]
+
+
+Literal = Int | Float | Bool | Null | Str | Char | Array | Map | Set
 
 _NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _WORD = re.compile(r"[A-Za-z_]\w*")
@@ -118,6 +141,10 @@ def render(literal: Literal) -> str:
             return "'" + _render_char(value, "'") + "'"
         case Array(items):
             return "[" + ", ".join(render(item) for item in items) + "]"
+        case Map(pairs):
+            return "{" + ", ".join(f"{render(key)}: {render(value)}" for key, value in pairs) + "}"
+        case Set(items):
+            return "{" + ", ".join(render(item) for item in items) + "}"
 
 
 def _render_char(char: str, quote: str) -> str:
@@ -160,6 +187,8 @@ class _Parser:
         char = self.text[self.pos]
         if char == "[":
             return self.array(depth + 1)
+        if char == "{":
+            return self.braces(depth + 1)
         if char in "\"'":
             return self.quoted(char)
         if number := _NUMBER.match(self.text, self.pos):
@@ -168,7 +197,7 @@ class _Parser:
         if (word := _WORD.match(self.text, self.pos)) and word.group() in _KEYWORDS:
             self.pos = word.end()
             return _KEYWORDS[word.group()]
-        self.fail("expected a number, true, false, null, a \"string\", a 'c' char or an [array]")
+        self.fail("expected a number, true, false, null, a \"string\", a 'c' char, an [array], a {map} or a {set}")
 
     def number(self, text: str) -> Literal:
         if _WORD.match(self.text, self.pos):
@@ -183,8 +212,7 @@ class _Parser:
         return Float(value)
 
     def array(self, depth: int) -> Array:
-        if depth > MAX_DEPTH:
-            self.fail(f"arrays are nested more than {MAX_DEPTH} deep")
+        self.check_depth(depth)
         self.pos += 1
         self.skip_space()
         items: list[Literal] = []
@@ -198,6 +226,43 @@ class _Parser:
                 self.pos += 1
                 return Array(tuple(items))
             self.expect(",", "',' or ']' in the array")
+
+    def check_depth(self, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            self.fail(f"arrays, maps and sets are nested more than {MAX_DEPTH} deep")
+
+    def braces(self, depth: int) -> Map | Set:
+        """``{}``, ``{k: v, ...}`` or ``{x, ...}``: the first item decides which."""
+        self.check_depth(depth)
+        self.pos += 1
+        self.skip_space()
+        if self.text.startswith("}", self.pos):
+            self.pos += 1
+            return Map(())
+        first = self.literal(depth)
+        self.skip_space()
+        is_map = self.text.startswith(":", self.pos)
+        kind = "map" if is_map else "set"
+        pairs: list[tuple[Literal, Literal]] = []
+        elements: list[Literal] = []
+        seen: set[Literal] = set()
+        key = first
+        while True:
+            if key in seen:
+                self.fail(f"{render(key)[:_SHOWN_CHARS]} appears twice in the {kind}")
+            seen.add(key)
+            if is_map:
+                self.expect(":", "':' after the map key")
+                pairs.append((key, self.literal(depth)))
+                self.skip_space()
+            else:
+                elements.append(key)
+            if self.text.startswith("}", self.pos):
+                self.pos += 1
+                return Map(tuple(pairs)) if is_map else Set(tuple(elements))
+            self.expect(",", f"',' or '}}' in the {kind}")
+            key = self.literal(depth)
+            self.skip_space()
 
     def quoted(self, quote: str) -> Literal:
         start = self.pos

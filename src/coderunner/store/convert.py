@@ -8,7 +8,7 @@ from typing import Any
 
 from coderunner.domain.execution import Execution, ExecutionStatus, ProgramInfo, RequestInfo
 from coderunner.domain.outcome import AssertionFailure, Grade, TestOutcome, TestStatus, Verdict
-from coderunner.domain.submission import Limits, Submission, TestCase
+from coderunner.domain.submission import DEFAULT_TOLERANCE, Limits, Submission, TestCase, Tolerance
 from coderunner.errors import InvalidSubmission, StoreError
 from coderunner.store.column_types import storable
 from coderunner.store.tables import ExecutionRow, GeneratedProgramRow, TestResultRow
@@ -29,6 +29,7 @@ def new_execution_row(execution_id: str, submission: Submission, request: Reques
         code=submission.code,
         function_name=submission.function_name,
         limits=asdict(submission.limits),
+        tolerance=asdict(submission.tolerance),
         status=ExecutionStatus.PENDING.value,
         created_at=at,
         server_instance=request.server_instance,
@@ -41,6 +42,7 @@ def new_execution_row(execution_id: str, submission: Submission, request: Reques
                 input=case.input,
                 expected_output=case.expected_output,
                 custom_validation_code=case.custom_validation_code,
+                tolerance=asdict(case.tolerance) if case.tolerance else None,
             )
             for position, case in enumerate(submission.tests)
         ],
@@ -178,6 +180,7 @@ def _to_submission(row: ExecutionRow) -> Submission:
                 input=test.input,
                 expected_output=test.expected_output,
                 custom_validation_code=test.custom_validation_code,
+                tolerance=_to_tolerance(test.tolerance),
             )
             for test in submitted
         ),
@@ -187,7 +190,15 @@ def _to_submission(row: ExecutionRow) -> Submission:
         challenge_id=row.challenge_id,
         code_version_id=row.code_version_id,
         student_id=row.student_id,
+        # Executions stored before tolerances were recorded were judged by the default.
+        tolerance=_to_tolerance(row.tolerance) or DEFAULT_TOLERANCE,
     )
+
+
+def _to_tolerance(fields: dict[str, Any] | None) -> Tolerance | None:
+    if fields is None:
+        return None
+    return Tolerance(absolute=fields.get("absolute"), relative=fields.get("relative"))
 
 
 def _to_grade(row: ExecutionRow) -> Grade | None:

@@ -12,8 +12,8 @@ Three tables:
   gets a row without a position, so it is kept without becoming part of the submission.
 - ``generated_programs``: the test program built for an execution, at most one.
 
-The initial migration (``migrations/versions/0001_initial.py``) must match this module; a
-test compares them with Alembic's autogenerate.
+The migrations (``migrations/versions/``) must build exactly this module's schema; a test
+compares them with Alembic's autogenerate.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ class ExecutionRow(Base):
     code: Mapped[str] = mapped_column(SafeText)
     function_name: Mapped[str | None]
     limits: Mapped[dict[str, Any]]  # Limits' fields by name
+    tolerance: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # Tolerance's fields; NULL before 0002
 
     # Where it stands.
     status: Mapped[str] = mapped_column(index=True)  # ExecutionStatus
@@ -118,6 +119,7 @@ class TestResultRow(Base):
     input: Mapped[str] = mapped_column(SafeText, default="")
     expected_output: Mapped[str] = mapped_column(SafeText, default="")
     custom_validation_code: Mapped[str] = mapped_column(SafeText, default="")
+    tolerance: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the test's own Tolerance, if any
 
     # The outcome; all NULL until graded.
     result_position: Mapped[int | None]

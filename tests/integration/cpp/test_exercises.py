@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from coderunner.domain.outcome import Grade, Verdict
-from coderunner.domain.submission import TestCase
+from coderunner.domain.submission import TestCase, Tolerance
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -26,7 +26,13 @@ def _load(path: Path) -> dict[str, Any]:
 
 def _tests(exercise: dict[str, Any]) -> list[TestCase]:
     return [
-        TestCase(t["code_version_test_id"], t["input"], t["expected_output"], t["custom_validation_code"])
+        TestCase(
+            t["code_version_test_id"],
+            t["input"],
+            t["expected_output"],
+            t["custom_validation_code"],
+            Tolerance(**t["tolerance"]) if "tolerance" in t else None,
+        )
         for t in exercise["tests"]
     ]
 

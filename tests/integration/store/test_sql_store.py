@@ -14,7 +14,7 @@ from sqlalchemy.engine import URL
 
 from coderunner.domain.execution import Execution, ExecutionStatus, ProgramInfo, RequestInfo
 from coderunner.domain.outcome import AssertionFailure, Grade, TestOutcome, TestStatus, Verdict
-from coderunner.domain.submission import Limits, Submission, TestCase
+from coderunner.domain.submission import DEFAULT_TOLERANCE, Limits, Submission, TestCase, Tolerance
 from coderunner.errors import ExecutionNotFound, StoreError
 from coderunner.service.ports import ExecutionFilter
 from coderunner.store.database import create_engine_for
@@ -37,7 +37,7 @@ def a_submission(**overrides: object) -> Submission:
         "code": "int add(int a, int b) { return a + b; }\n// ünïcode ✓",
         "tests": [
             TestCase(id="t-1", input="1, 2", expected_output="3"),
-            TestCase(id="t-2", input="-1, 1", expected_output="0"),
+            TestCase(id="t-2", input="-1, 1", expected_output="0", tolerance=Tolerance(absolute=0.25)),
             TestCase(id="t-3", custom_validation_code='CHECK(add(2, 2) == 4);\nCHECK_EQ("a\\n", "a\\n");'),
         ],
         "language": "cpp",
@@ -46,6 +46,7 @@ def a_submission(**overrides: object) -> Submission:
         "challenge_id": "challenge-7",
         "code_version_id": "version-3",
         "student_id": "student-42",
+        "tolerance": Tolerance(absolute=0.001, relative=0.0),
     }
     fields.update(overrides)
     return Submission.create(**fields)  # type: ignore[arg-type]
@@ -139,6 +140,24 @@ async def test_defaults_round_trip(store: SqlExecutionStore) -> None:
     assert stored.submission == submission
     assert stored.submission.function_name is None
     assert stored.request == RequestInfo()
+
+
+async def test_an_execution_stored_without_a_tolerance_reads_back_with_the_default(
+    store: SqlExecutionStore, engine: Engine
+) -> None:
+    """Rows written before tolerances were recorded hold NULL: they were judged by the default."""
+    execution_id = new_id()
+    await store.create(execution_id, a_submission(), REQUEST, T0)
+
+    def forget_tolerances() -> None:
+        with engine.begin() as connection:
+            connection.execute(ExecutionRow.__table__.update().values(tolerance=None))
+            connection.execute(TestResultRow.__table__.update().values(tolerance=None))
+
+    await asyncio.to_thread(forget_tolerances)
+
+    submission = (await store.get(execution_id)).submission
+    assert (DEFAULT_TOLERANCE, [None, None, None]) == (submission.tolerance, [t.tolerance for t in submission.tests])
 
 
 async def test_times_come_back_as_the_same_instant_in_utc(store: SqlExecutionStore) -> None:

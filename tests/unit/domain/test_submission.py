@@ -7,7 +7,16 @@ from typing import Any
 
 import pytest
 
-from coderunner.domain.submission import InputPolicy, Limits, Mode, Submission, TestCase, text_problem
+from coderunner.domain.submission import (
+    DEFAULT_TOLERANCE,
+    InputPolicy,
+    Limits,
+    Mode,
+    Submission,
+    TestCase,
+    Tolerance,
+    text_problem,
+)
 from coderunner.errors import InvalidSubmission
 
 CODE = "int f(int x) { return x; }"
@@ -86,6 +95,34 @@ def test_limits_out_of_range_name_the_field(limits: dict[str, float], field: str
 def test_seed_defaults() -> None:
     limits = Limits()
     assert (30.0, 256, 0.5) == (limits.timeout_s, limits.memory_mb, limits.cpus)
+
+
+@pytest.mark.parametrize("value", [-1e-9, float("inf"), float("nan"), True, "0.1"])
+@pytest.mark.parametrize("part", ["absolute", "relative"])
+def test_a_tolerance_must_be_a_finite_non_negative_number(part: str, value: object) -> None:
+    tolerance = Tolerance(**{part: value})  # type: ignore[arg-type]
+    with pytest.raises(InvalidSubmission) as caught:
+        make(code="x", tests=[TestCase("t")], tolerance=tolerance)
+    assert f"tolerance.{part}" == caught.value.field
+    with pytest.raises(InvalidSubmission) as caught:
+        make(code="x", tests=[TestCase("t"), TestCase("u", tolerance=tolerance)])
+    assert f"tests[1].tolerance.{part}" == caught.value.field
+
+
+def test_a_tests_tolerance_overrides_the_requests_part_by_part() -> None:
+    submission = make(
+        code="x",
+        tests=[TestCase("own", tolerance=Tolerance(absolute=0.01)), TestCase("inherits")],
+        tolerance=Tolerance(relative=0),
+    )
+    assert [Tolerance(0.01, 0), Tolerance(DEFAULT_TOLERANCE.absolute, 0)] == [
+        submission.tolerance_for(test) for test in submission.tests
+    ]
+
+
+def test_zero_tolerance_is_allowed_and_means_exact() -> None:
+    submission = make(code="x", tests=[TestCase("t")], tolerance=Tolerance(0, 0))
+    assert Tolerance(0, 0) == submission.tolerance
 
 
 CEILINGS = InputPolicy(max_limits=Limits(timeout_s=10, memory_mb=512, cpus=1, compile_timeout_s=30))

@@ -9,7 +9,7 @@ import pytest
 
 from coderunner.domain.execution import Execution, ExecutionStatus
 from coderunner.domain.outcome import Verdict
-from coderunner.domain.submission import InputPolicy, Limits
+from coderunner.domain.submission import DEFAULT_TOLERANCE, InputPolicy, Limits, Tolerance
 from coderunner.entrypoints.grpc import convert
 from coderunner.entrypoints.grpc._generated import code_runner_pb2 as pb
 from coderunner.errors import InvalidSubmission
@@ -58,6 +58,22 @@ def test_zero_limits_keep_the_defaults_and_set_ones_override() -> None:
     )
 
 
+def test_without_a_tolerance_the_default_applies() -> None:
+    submission = to_submission(request())
+    assert (DEFAULT_TOLERANCE, None) == (submission.tolerance, submission.tests[0].tolerance)
+
+
+def test_tolerances_are_optional_fields_so_zero_is_a_value_not_unset() -> None:
+    message = request(
+        tolerance=pb.Tolerance(relative=0.0),
+        tests=[pb.TestCase(input="1, 2", tolerance=pb.Tolerance(absolute=0.01))],
+    )
+    submission = to_submission(message)
+    assert Tolerance(absolute=DEFAULT_TOLERANCE.absolute, relative=0.0) == submission.tolerance
+    assert Tolerance(absolute=0.01) == submission.tests[0].tolerance
+    assert Tolerance(absolute=0.01, relative=0.0) == submission.tolerance_for(submission.tests[0])
+
+
 @pytest.mark.parametrize(
     ("message", "field"),
     [
@@ -71,6 +87,12 @@ def test_zero_limits_keep_the_defaults_and_set_ones_override() -> None:
         (request(limits=pb.Limits(memory_mb=1_000_000)), "limits.memory_mb"),
         (request(limits=pb.Limits(cpus=float("nan"))), "limits.cpus"),
         (request(code="x" * (POLICY.max_code_bytes + 1)), "code"),
+        (request(tolerance=pb.Tolerance(absolute=-0.1)), "tolerance.absolute"),
+        (request(tolerance=pb.Tolerance(relative=float("inf"))), "tolerance.relative"),
+        (
+            request(tests=[pb.TestCase(input="1, 2", tolerance=pb.Tolerance(absolute=float("nan")))]),
+            "tests[0].tolerance.absolute",
+        ),
     ],
 )
 def test_invalid_requests_name_the_field(message: pb.ExecutionRequest, field: str) -> None:

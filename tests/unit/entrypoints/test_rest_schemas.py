@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from pydantic import ValidationError
 
 from coderunner.domain.execution import Execution, ExecutionStatus
 from coderunner.domain.outcome import Verdict
-from coderunner.domain.submission import InputPolicy, Limits
+from coderunner.domain.submission import DEFAULT_TOLERANCE, InputPolicy, Limits, TestCase, Tolerance
 from coderunner.entrypoints.rest.problems import field_path
 from coderunner.entrypoints.rest.schemas import ExecutionOut, ExecutionRequestIn, ExecutionSummaryOut
 from coderunner.errors import InvalidSubmission
@@ -56,12 +57,54 @@ def test_an_out_of_range_limit_names_its_field() -> None:
         ({"code": 5}, "code"),
         ({"limits": {"memory_mb": "256"}}, "limits.memory_mb"),
         ({"tests": [{"input": 1}]}, "tests[0].input"),
+        ({"tolerance": {"absolute": "0.1"}}, "tolerance.absolute"),
+        ({"tolerance": {"relative": -1}}, "tolerance.relative"),
+        ({"tests": [{"tolerance": {"absolute": -0.5}}]}, "tests[0].tolerance.absolute"),
     ],
 )
 def test_wrong_types_are_refused_not_coerced(fields: dict[str, object], where: str) -> None:
     with pytest.raises(ValidationError) as caught:
         parse(**fields)
     assert where == field_path(("body", *caught.value.errors()[0]["loc"]))
+
+
+def test_tolerances_reach_the_submission_and_omitted_parts_are_inherited() -> None:
+    body = parse(
+        tolerance={"relative": 0},
+        tests=[
+            {
+                "code_version_test_id": "t1",
+                "input": "8.181534",
+                "expected_output": "8.18",
+                "tolerance": {"absolute": 0.01},
+            }
+        ],
+    )
+    submission = body.to_submission(InputPolicy(), lambda language: DEFAULTS)
+    assert Tolerance(DEFAULT_TOLERANCE.absolute, 0.0) == submission.tolerance
+    assert Tolerance(0.01, 0.0) == submission.tolerance_for(submission.tests[0])
+
+
+def test_without_a_tolerance_the_default_applies() -> None:
+    assert DEFAULT_TOLERANCE == parse().to_submission(InputPolicy(), lambda language: DEFAULTS).tolerance
+
+
+def test_an_infinite_tolerance_is_refused() -> None:
+    """JSON has no infinity, but Python's parser reads ``Infinity``: it must not get through."""
+    with pytest.raises(ValidationError) as caught:
+        ExecutionRequestIn.model_validate_json('{"code": "x", "tests": [], "tolerance": {"absolute": Infinity}}')
+    assert "tolerance.absolute" == field_path(("body", *caught.value.errors()[0]["loc"]))
+
+
+def test_the_document_shows_the_tolerance_each_test_was_judged_with(make_execution: MakeExecution) -> None:
+    execution = make_execution()
+    tests = (TestCase("t1", "1, 2", "3", tolerance=Tolerance(absolute=0.5)), *execution.submission.tests[1:])
+    submission = replace(execution.submission, tests=tests, tolerance=Tolerance(1e-3, 1e-4))
+    document = ExecutionOut.from_execution(replace(execution, submission=submission)).model_dump(mode="json")
+    assert {"absolute": 1e-3, "relative": 1e-4} == document["tolerance"]
+    assert [{"absolute": 0.5, "relative": 1e-4}, {"absolute": 1e-3, "relative": 1e-4}] == [
+        t["tolerance"] for t in document["tests"][:2]
+    ]
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import contextlib
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from literal_strategies import literals
 
 from coderunner.errors import TemplateError
 from coderunner.languages.literals import (
@@ -17,7 +18,9 @@ from coderunner.languages.literals import (
     Float,
     Int,
     Literal,
+    Map,
     Null,
+    Set,
     Str,
     parse_arguments,
     parse_value,
@@ -47,6 +50,11 @@ from coderunner.languages.literals import (
         ("[]", Array(())),
         ("[1, [2, [3, []]]]", Array((Int(1), Array((Int(2), Array((Int(3), Array(())))))))),
         (" [ \"a\" , 'b' ] ", Array((Str("a"), Char("b")))),
+        ("{}", Map(())),
+        (' { "a" : 1 , "b": [2] } ', Map(((Str("a"), Int(1)), (Str("b"), Array((Int(2),)))))),
+        ("{1: {}}", Map(((Int(1), Map(())),))),
+        ("{3, 1, 2}", Set((Int(3), Int(1), Int(2)))),
+        ("[{1}, {'a': 'b'}]", Array((Set((Int(1),)), Map(((Char("a"), Char("b")),))))),
     ],
 )
 def test_values_parse(text: str, value: Literal) -> None:
@@ -77,6 +85,13 @@ def test_blank_input_is_no_arguments() -> None:
         ("1 2", "after the value"),
         ("1" * 70, "too long"),
         ("1e999", "too large"),
+        ("{1: 2, 3}", "expected ':' after the map key"),
+        ("{1, 2: 3}", "',' or '}' in the set"),
+        ('{"a": 1, "a": 2}', '"a" appears twice in the map'),
+        ("{1, 2, 1}", "1 appears twice in the set"),
+        ("{1: }", "an [array], a {map} or a {set}"),
+        ("{1", "',' or '}' in the set"),
+        ("{,}", "expected a number"),
     ],
 )
 def test_malformed_values_are_template_errors(text: str, fragment: str) -> None:
@@ -93,25 +108,13 @@ def test_a_trailing_comma_between_arguments_is_an_error() -> None:
 def test_nesting_beyond_the_limit_is_an_error_not_a_crash() -> None:
     with pytest.raises(TemplateError, match="nested more than"):
         parse_value("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1))
+    with pytest.raises(TemplateError, match="nested more than"):
+        parse_value("{1: " * (MAX_DEPTH + 1) + "}" * (MAX_DEPTH + 1))
 
 
 def test_nesting_up_to_the_limit_parses() -> None:
     text = "[" * MAX_DEPTH + "]" * MAX_DEPTH
     assert text == render(parse_value(text))
-
-
-literals: st.SearchStrategy[Literal] = st.recursive(
-    st.one_of(
-        st.integers(min_value=-(10**50), max_value=10**50).map(Int),
-        st.floats(allow_nan=False, allow_infinity=False).map(Float),
-        st.booleans().map(Bool),
-        st.just(Null()),
-        st.text().map(Str),
-        st.characters().map(Char),
-    ),
-    lambda children: st.lists(children, max_size=4).map(lambda items: Array(tuple(items))),
-    max_leaves=12,
-)
 
 
 @given(literals)
@@ -136,3 +139,8 @@ def test_arbitrary_text_parses_or_raises_template_error(text: str) -> None:
 def test_literal_like_text_parses_or_raises_template_error(text: str) -> None:
     with contextlib.suppress(TemplateError):
         parse_arguments(text)
+
+
+def test_the_empty_set_renders_as_braces_which_read_back_as_the_empty_map() -> None:
+    """There is one empty-brace literal; ``comparison`` takes it for the empty set too."""
+    assert (Map(()), "{}") == (parse_value(render(Set(()))), render(Set(())))

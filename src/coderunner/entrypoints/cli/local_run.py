@@ -10,11 +10,12 @@ from typing import Any
 
 from coderunner.bootstrap import build_services
 from coderunner.domain.execution import Execution, RequestInfo
-from coderunner.domain.submission import Submission, TestCase
+from coderunner.domain.submission import Submission, TestCase, Tolerance
 from coderunner.languages.registry import get_language, language_for_file
 from coderunner.settings import Settings
 
 TEST_FIELDS = ("code_version_test_id", "input", "expected_output", "custom_validation_code")
+TOLERANCE_FIELDS = ("absolute", "relative")
 
 
 def read_tests(path: Path) -> list[TestCase]:
@@ -32,9 +33,10 @@ def read_tests(path: Path) -> list[TestCase]:
     for index, entry in enumerate(data):
         if not isinstance(entry, dict):
             raise ValueError(f"{path}: tests[{index}] is not an object")
-        unknown = set(entry) - set(TEST_FIELDS)
+        unknown = set(entry) - {*TEST_FIELDS, "tolerance"}
         if unknown:
-            raise ValueError(f"{path}: tests[{index}] has unknown fields {sorted(unknown)}; allowed: {TEST_FIELDS}")
+            allowed = (*TEST_FIELDS, "tolerance")
+            raise ValueError(f"{path}: tests[{index}] has unknown fields {sorted(unknown)}; allowed: {allowed}")
         for name in TEST_FIELDS:
             if not isinstance(entry.get(name, ""), str):
                 raise ValueError(f"{path}: tests[{index}].{name} must be a string")
@@ -44,9 +46,19 @@ def read_tests(path: Path) -> list[TestCase]:
                 input=entry.get("input", ""),
                 expected_output=entry.get("expected_output", ""),
                 custom_validation_code=entry.get("custom_validation_code", ""),
+                tolerance=_read_tolerance(entry.get("tolerance"), f"{path}: tests[{index}].tolerance"),
             )
         )
     return cases
+
+
+def _read_tolerance(value: Any, where: str) -> Tolerance | None:
+    """``{"absolute": 0.01, "relative": 0}`` (either part may be left out); Submission.create checks the values."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - set(TOLERANCE_FIELDS):
+        raise ValueError(f"{where} must be an object with the fields {TOLERANCE_FIELDS}")
+    return Tolerance(**value)
 
 
 async def evaluate_file(

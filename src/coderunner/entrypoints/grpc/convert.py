@@ -12,7 +12,7 @@ from datetime import datetime
 
 from coderunner.domain.execution import Execution
 from coderunner.domain.outcome import TestOutcome
-from coderunner.domain.submission import InputPolicy, Limits, Submission, TestCase
+from coderunner.domain.submission import InputPolicy, Limits, Submission, TestCase, Tolerance
 from coderunner.entrypoints.grpc._generated import code_runner_pb2 as pb
 from coderunner.entrypoints.languages import LanguageInfo
 from coderunner.entrypoints.summary import summarize
@@ -30,7 +30,8 @@ def to_submission(
 
     An empty ``language`` means C++, an empty ``function_name`` means "choose", an empty
     ``mode`` means "infer it from the code", and an unset or zero limit keeps the
-    language's default (``default_limits(language)``).
+    language's default (``default_limits(language)``); an unset tolerance field is
+    inherited (tolerances are ``optional``: a zero is a real value).
     """
     language = get_language(request.language)
     defaults = default_limits(language)
@@ -42,6 +43,7 @@ def to_submission(
                 input=test.input,
                 expected_output=test.expected_output,
                 custom_validation_code=test.custom_validation_code,
+                tolerance=to_tolerance(test.tolerance) if test.HasField("tolerance") else None,
             )
             for test in request.tests
         ],
@@ -53,6 +55,15 @@ def to_submission(
         code_version_id=request.code_version_id,
         student_id=request.student_id,
         policy=policy,
+        tolerance=to_tolerance(request.tolerance) if request.HasField("tolerance") else None,
+    )
+
+
+def to_tolerance(message: pb.Tolerance) -> Tolerance:
+    """The fields ``message`` sets; ``Submission.create`` checks them."""
+    return Tolerance(
+        absolute=message.absolute if message.HasField("absolute") else None,
+        relative=message.relative if message.HasField("relative") else None,
     )
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coderunner.domain.execution import Execution, ExecutionStatus
 from coderunner.domain.outcome import AssertionFailure, TestOutcome, TestStatus, Verdict
-from coderunner.domain.submission import InputPolicy, Limits, Submission, TestCase
+from coderunner.domain.submission import InputPolicy, Limits, Submission, TestCase, Tolerance
 from coderunner.entrypoints.summary import summarize
 from coderunner.languages.plugin import Language
 from coderunner.languages.registry import get_language
@@ -31,6 +31,18 @@ class _Request(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
 
+class ToleranceIn(_Request):
+    """How far a returned floating-point number may be from the expected one; an omitted part is inherited."""
+
+    absolute: float | None = Field(None, ge=0, allow_inf_nan=False, description="Largest absolute difference.")
+    relative: float | None = Field(
+        None, ge=0, allow_inf_nan=False, description="Largest difference relative to the larger magnitude."
+    )
+
+    def to_domain(self) -> Tolerance:
+        return Tolerance(self.absolute, self.relative)
+
+
 class TestCaseIn(_Request):
     """One test case, as in the proto's ``TestCase``."""
 
@@ -40,9 +52,13 @@ class TestCaseIn(_Request):
     input: str = Field("", description="Argument literals (e.g. `[1,2,3], 5`), or stdin of a whole program.")
     expected_output: str = Field("", description="The expected return value literal, or expected stdout.")
     custom_validation_code: str = Field("", description="When set: the test's body, written with doctest macros.")
+    tolerance: ToleranceIn | None = Field(None, description="This test's own tolerance; omitted parts: the request's.")
 
     def to_domain(self) -> TestCase:
-        return TestCase(self.code_version_test_id, self.input, self.expected_output, self.custom_validation_code)
+        tolerance = self.tolerance.to_domain() if self.tolerance else None
+        return TestCase(
+            self.code_version_test_id, self.input, self.expected_output, self.custom_validation_code, tolerance
+        )
 
 
 class LimitsIn(_Request):
@@ -75,6 +91,9 @@ class ExecutionRequestIn(_Request):
         "", description="function or program; empty lets the language infer it from the code."
     )
     limits: LimitsIn | None = None
+    tolerance: ToleranceIn | None = Field(
+        None, description="For returned floating-point numbers; omitted parts: absolute and relative 1e-6."
+    )
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -106,6 +125,7 @@ class ExecutionRequestIn(_Request):
             code_version_id=self.code_version_id,
             student_id=self.student_id,
             policy=policy,
+            tolerance=self.tolerance.to_domain() if self.tolerance else None,
         )
 
 
@@ -132,6 +152,15 @@ class FailureOut(BaseModel):
         )
 
 
+class ToleranceOut(BaseModel):
+    absolute: float
+    relative: float
+
+    @classmethod
+    def from_domain(cls, tolerance: Tolerance) -> ToleranceOut:
+        return cls(absolute=tolerance.absolute or 0.0, relative=tolerance.relative or 0.0)
+
+
 class TestResultOut(BaseModel):
     __test__ = False
 
@@ -143,9 +172,10 @@ class TestResultOut(BaseModel):
     stdout: str
     stderr: str
     message: str
+    tolerance: ToleranceOut | None = Field(None, description="The tolerance applied to this test's returned value.")
 
     @classmethod
-    def from_domain(cls, outcome: TestOutcome) -> TestResultOut:
+    def from_domain(cls, outcome: TestOutcome, tolerance: Tolerance | None = None) -> TestResultOut:
         return cls(
             test_id=outcome.test_id,
             status=outcome.status,
@@ -155,6 +185,7 @@ class TestResultOut(BaseModel):
             stdout=outcome.stdout,
             stderr=outcome.stderr,
             message=outcome.message,
+            tolerance=ToleranceOut.from_domain(tolerance) if tolerance else None,
         )
 
 
@@ -218,6 +249,7 @@ class ExecutionOut(ExecutionSummaryOut):
     image_id: str
     compiler_version: str
     limits: LimitsOut
+    tolerance: ToleranceOut = Field(description="The request's tolerance (a test may have its own).")
     started_at: datetime | None
     tests: list[TestResultOut]
 
@@ -225,6 +257,8 @@ class ExecutionOut(ExecutionSummaryOut):
     def from_execution(cls, execution: Execution) -> ExecutionOut:
         grade = execution.grade
         summary = summarize(execution)
+        submission = execution.submission
+        tolerances = {test.id: submission.tolerance_for(test) for test in submission.tests}
         return cls(
             **_summary_fields(execution),
             function_name=execution.submission.function_name,
@@ -244,8 +278,9 @@ class ExecutionOut(ExecutionSummaryOut):
             image_id=grade.image_id if grade else "",
             compiler_version=grade.compiler_version if grade else "",
             limits=LimitsOut.from_domain(execution.submission.limits),
+            tolerance=ToleranceOut.from_domain(execution.submission.tolerance),
             started_at=execution.started_at,
-            tests=[TestResultOut.from_domain(t) for t in grade.tests] if grade else [],
+            tests=[TestResultOut.from_domain(t, tolerances.get(t.test_id)) for t in grade.tests] if grade else [],
         )
 
 

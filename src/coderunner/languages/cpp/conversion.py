@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from coderunner.errors import TemplateError
-from coderunner.languages.cpp.cxx_types import FLOAT_MAX, CType, Kind, integer_range
-from coderunner.languages.literals import Array, Bool, Char, Float, Int, Literal, Null, Str, render
+from coderunner.languages.cpp.cxx_types import FLOAT_MAX, CType, Kind, container, integer_range
+from coderunner.languages.literals import Array, Bool, Char, Float, Int, Literal, Map, Null, Set, Str, render
 
 _SAFE_BYTES = frozenset(range(0x20, 0x7F)) - frozenset(b'"\\?')
 _SHOWN_CHARS = 60
@@ -56,6 +56,7 @@ def integer_text(value: int) -> str:
 
 def expression(literal: Literal, ctype: CType) -> str:
     """A C++ expression of type ``ctype.spelling`` holding ``literal``."""
+    ctype = concretize(ctype, literal)
     match ctype.kind, literal:
         case Kind.INTEGER, Int(value):
             low, high = integer_range(ctype)
@@ -78,9 +79,32 @@ def expression(literal: Literal, ctype: CType) -> str:
             assert ctype.element is not None
             element = ctype.element
             return f"{ctype.spelling}{{{', '.join(expression(item, element) for item in items)}}}"
-        case Kind.DEDUCED, _:
-            return expression(literal, concretize(ctype, literal))
+        case Kind.SET, Array() | Set() | Map(()):
+            assert ctype.element is not None
+            elements = _distinct([expression(item, ctype.element) for item in _set_items(literal)], literal, ctype)
+            return f"{ctype.spelling}{{{', '.join(elements)}}}"
+        case Kind.MAP, Map(pairs):
+            assert ctype.key is not None
+            assert ctype.element is not None
+            keys = _distinct([expression(key, ctype.key) for key, _ in pairs], literal, ctype)
+            values = [expression(value, ctype.element) for _, value in pairs]
+            entries = ", ".join(f"{{{key}, {value}}}" for key, value in zip(keys, values, strict=True))
+            return f"{ctype.spelling}{{{entries}}}"
     raise mismatch(literal, ctype, _expected_form(ctype))
+
+
+def _set_items(literal: Literal) -> tuple[Literal, ...]:
+    """The elements of a literal written for a set: an array, a set or ``{}``."""
+    return literal.items if isinstance(literal, Array | Set) else ()
+
+
+def _distinct(expressions: list[str], literal: Literal, ctype: CType) -> list[str]:
+    """``expressions`` when no two are the same C++ value (``1`` and ``1.0`` in a set of
+    doubles are): the container would hold fewer than the test wrote."""
+    if len(set(expressions)) != len(expressions):
+        what = "key" if ctype.kind is Kind.MAP else "element"
+        raise mismatch(literal, ctype, f"a {ctype.template} holds each {what} once, and one appears twice")
+    return expressions
 
 
 def _expected_form(ctype: CType) -> str:
@@ -92,6 +116,8 @@ def _expected_form(ctype: CType) -> str:
         Kind.STRING: 'expected a string such as "abc"',
         Kind.CHAR_POINTER: 'expected a string such as "abc" or null',
         Kind.VECTOR: "expected an array such as [1, 2]",
+        Kind.SET: "expected an array such as [1, 2] or a set such as {1, 2}",
+        Kind.MAP: 'expected a map such as {"a": 1}',
         Kind.POINTER: "expected an array such as [1, 2] or null",
     }.get(ctype.kind, "this type is not supported in input/expected tests; use custom_validation_code")
 
@@ -124,6 +150,7 @@ def check(call: str, literal: Literal, ctype: CType) -> tuple[str, ...]:
     so nothing in the submission's process can find or forge a passing comparison. The
     literal still decides the type and is checked against it here.
     """
+    declared = ctype
     ctype = concretize(ctype, literal)
     if ctype.kind is Kind.CHAR_POINTER:
         if not isinstance(literal, Str | Null):
@@ -134,41 +161,74 @@ def check(call: str, literal: Literal, ctype: CType) -> tuple[str, ...]:
     if ctype.kind in (Kind.POINTER, Kind.UNSUPPORTED):
         raise mismatch(literal, ctype, "a returned value of this type cannot be compared; use custom_validation_code")
     expression(literal, ctype)  # raises when the expected literal cannot be a value of the return type
+    if not declared.concrete and _holds_map_or_set(ctype):
+        # A literal cannot tell std::map from std::unordered_map (nor set from unordered_set):
+        # keep the deduced result as it came back; show() prints either kind.
+        return (f"const auto cr_actual(({call}));",)
     return (f"const {ctype.spelling} cr_actual(({call}));",)
+
+
+def _holds_map_or_set(ctype: CType) -> bool:
+    return ctype.kind in (Kind.MAP, Kind.SET) or any(_holds_map_or_set(part) for part in ctype.parts)
 
 
 def concretize(ctype: CType, literal: Literal) -> CType:
     """Replace template parameters and ``auto`` by the type the literal suggests."""
     if ctype.concrete:
         return ctype
-    if ctype.kind is Kind.DEDUCED:
-        inferred = infer(literal)
-    elif isinstance(literal, Array) and ctype.element is not None:
-        elements = [concretize(ctype.element, item) for item in literal.items]
-        inferred = _of(ctype.kind, _unify(elements, literal)) if elements else ctype
-    else:
-        raise mismatch(literal, ctype, _expected_form(ctype))
+    inferred = _deduce(ctype, literal)
     if not inferred.concrete:
-        raise mismatch(literal, ctype, "cannot deduce the element type of an empty array")
+        raise mismatch(literal, ctype, "cannot deduce the element type of an empty array, set or map")
     return replace(inferred, rvalue_reference=ctype.rvalue_reference, written=ctype.written)
+
+
+def _deduce(ctype: CType, literal: Literal) -> CType:
+    """``ctype`` with what ``literal`` tells about its unknown parts; an empty container's
+    may stay unknown, for a sibling to tell (``[[1], []]`` is a ``vector<vector<int>>``)."""
+    if ctype.concrete:
+        return ctype
+    if ctype.kind is Kind.DEDUCED:
+        return infer(literal)
+    if ctype.kind is Kind.MAP and isinstance(literal, Map) and ctype.key and ctype.element:
+        if not literal.items:
+            return ctype
+        keys = [_deduce(ctype.key, key) for key, _ in literal.items]
+        values = [_deduce(ctype.element, value) for _, value in literal.items]
+        return container(ctype.template, _unify(values, literal), _unify(keys, literal))
+    if (items := _elements_of(ctype, literal)) is not None and ctype.element is not None:
+        elements = [_deduce(ctype.element, item) for item in items]
+        return container(ctype.template, _unify(elements, literal)) if elements else ctype
+    raise mismatch(literal, ctype, _expected_form(ctype))
+
+
+def _elements_of(ctype: CType, literal: Literal) -> tuple[Literal, ...] | None:
+    """The element literals when ``literal`` has the form of a ``ctype`` sequence or set."""
+    if ctype.kind in (Kind.VECTOR, Kind.POINTER) and isinstance(literal, Array):
+        return literal.items
+    if ctype.kind is Kind.SET and (isinstance(literal, Array | Set) or literal == Map(())):
+        return _set_items(literal)
+    return None
 
 
 def deductions(pattern: CType, concrete: CType) -> dict[str, CType]:
     """What the template parameters in ``pattern`` became in ``concrete``."""
     if pattern.kind is Kind.DEDUCED:
         return {pattern.spelling: replace(concrete, rvalue_reference=False, written="")}
-    if pattern.element is not None and concrete.element is not None:
-        return deductions(pattern.element, concrete.element)
-    return {}
+    found: dict[str, CType] = {}
+    if len(pattern.parts) == len(concrete.parts):
+        for part, concrete_part in zip(pattern.parts, concrete.parts, strict=True):
+            found |= deductions(part, concrete_part)
+    return found
 
 
 def substitute(pattern: CType, deduced: dict[str, CType]) -> CType:
     """``pattern`` with the template parameters that ``deduced`` knows replaced."""
     if pattern.kind is Kind.DEDUCED:
         return deduced.get(pattern.spelling, pattern)
-    if pattern.element is None or pattern.element.concrete:
+    if pattern.concrete or pattern.element is None:
         return pattern
-    return replace(_of(pattern.kind, substitute(pattern.element, deduced)), written=pattern.written)
+    key = substitute(pattern.key, deduced) if pattern.key is not None else None
+    return replace(container(pattern.template, substitute(pattern.element, deduced), key), written=pattern.written)
 
 
 def infer(literal: Literal) -> CType:
@@ -186,16 +246,18 @@ def infer(literal: Literal) -> CType:
         case Str():
             return CType(Kind.STRING, "std::string")
         case Array(items):
-            return _of(Kind.VECTOR, _unify([infer(item) for item in items], literal) if items else _UNKNOWN)
+            return container("std::vector", _unify([infer(item) for item in items], literal) if items else _UNKNOWN)
+        case Set(items):
+            return container("std::set", _unify([infer(item) for item in items], literal) if items else _UNKNOWN)
+        case Map(pairs):
+            keys = _unify([infer(key) for key, _ in pairs], literal) if pairs else _UNKNOWN
+            return container(
+                "std::map", _unify([infer(value) for _, value in pairs], literal) if pairs else _UNKNOWN, keys
+            )
     raise TemplateError(f"cannot deduce a C++ type from {shown(literal)}")
 
 
 _UNKNOWN = CType(Kind.DEDUCED, "?")
-
-
-def _of(kind: Kind, element: CType) -> CType:
-    spelling = f"std::vector<{element.spelling}>" if kind is Kind.VECTOR else f"{element.spelling}*"
-    return CType(kind, spelling, element=element)
 
 
 def _unify(types: list[CType], literal: Literal) -> CType:
@@ -218,7 +280,11 @@ def _join(a: CType, b: CType) -> CType | None:
         return a if a.kind is Kind.FLOATING else b
     if a.kind is b.kind is Kind.INTEGER:
         return a if integer_range(a)[1] >= integer_range(b)[1] else b
-    if a.kind is b.kind is Kind.VECTOR and a.element is not None and b.element is not None:
-        element = _join(a.element, b.element)
-        return _of(Kind.VECTOR, element) if element is not None else None
+    if a.template and a.template == b.template and len(a.parts) == len(b.parts):
+        parts = [_join(x, y) for x, y in zip(a.parts, b.parts, strict=True)]
+        if None in parts:
+            return None
+        *key, element = parts
+        assert element is not None
+        return container(a.template, element, key[0] if key else None)
     return None

@@ -26,6 +26,8 @@ class Kind(StrEnum):
     CHAR_POINTER = "char_pointer"  # const char*, char*: a C string
     POINTER = "pointer"  # T*, T[]: an array, often followed by its length
     VECTOR = "vector"
+    SET = "set"  # std::set, std::unordered_set
+    MAP = "map"  # std::map, std::unordered_map
     VOID = "void"
     DEDUCED = "deduced"  # a template parameter or auto: the literal decides
     UNSUPPORTED = "unsupported"
@@ -41,13 +43,29 @@ class CType:
 
     kind: Kind
     spelling: str
-    element: CType | None = None  # VECTOR and POINTER
+    element: CType | None = None  # VECTOR, POINTER and SET; a MAP's mapped type
     rvalue_reference: bool = False
     written: str = ""
+    key: CType | None = None  # a MAP's key type
+    template: str = ""  # containers: the class template (std::unordered_set), or * for POINTER
 
     @property
     def concrete(self) -> bool:
-        return self.kind is not Kind.DEDUCED and (self.element is None or self.element.concrete)
+        return self.kind is not Kind.DEDUCED and all(part.concrete for part in self.parts)
+
+    @property
+    def parts(self) -> tuple[CType, ...]:
+        """The types it is made of: a map's key and value, a container's element."""
+        return tuple(part for part in (self.key, self.element) if part is not None)
+
+
+def container(template: str, element: CType, key: CType | None = None) -> CType:
+    """``std::vector<E>``, ``std::set<E>``, ``std::map<K, E>``, ... or ``E*`` (template ``*``)."""
+    if template == "*":
+        return CType(Kind.POINTER, f"{element.spelling}*", element=element, template=template)
+    kind = {"std::vector": Kind.VECTOR, "std::set": Kind.SET, "std::unordered_set": Kind.SET}.get(template, Kind.MAP)
+    arguments = f"{key.spelling}, {element.spelling}" if key is not None else element.spelling
+    return CType(kind, f"{template}<{arguments}>", element=element, key=key, template=template)
 
 
 # Two's-complement ranges on the LP64 targets the image runs on.
@@ -233,9 +251,14 @@ def _classify(parts: list[str], arguments: list[CType], written: str, deduced: f
         return CType(Kind.INTEGER, "std::" + name)
     if name in ("string", "string_view"):
         return CType(Kind.STRING, "std::string")
+    usable = all(argument.kind not in (Kind.VOID, Kind.UNSUPPORTED) for argument in arguments)
     if name == "vector" and arguments and arguments[0].kind not in (Kind.VOID, Kind.UNSUPPORTED):
-        element = arguments[0]
-        return CType(Kind.VECTOR, f"std::vector<{element.spelling}>", element=element)
+        return container("std::vector", arguments[0])
+    # Only with the default comparator, hash and allocator, the only ones the type reader knows.
+    if name in ("set", "unordered_set") and len(arguments) == 1 and usable:
+        return container("std::" + name, arguments[0])
+    if name in ("map", "unordered_map") and len(arguments) == 2 and usable:
+        return container("std::" + name, arguments[1], key=arguments[0])
     return unsupported(written)
 
 
@@ -243,7 +266,7 @@ def _pointer_to(base: CType, pointers: int, written: str) -> CType:
     if pointers == 1 and base.kind is Kind.CHAR:
         return CType(Kind.CHAR_POINTER, "char*")
     if pointers == 1 and base.kind in (Kind.INTEGER, Kind.FLOATING, Kind.BOOL, Kind.STRING):
-        return CType(Kind.POINTER, f"{base.spelling}*", element=base)
+        return container("*", base)
     return unsupported(written)
 
 

@@ -29,7 +29,7 @@ from coderunner.domain.outcome import (
 )
 from coderunner.domain.sandbox_job import RUNTIME_VERSION_LABEL, SandboxRun
 from coderunner.errors import TemplateError
-from coderunner.languages.comparison import same_value
+from coderunner.languages.comparison import same_value, tolerance_note
 from coderunner.languages.cpp.program import Plan, PlannedTest
 from coderunner.languages.cpp.report import Counts, Report, ReportError, TestCaseReport, parse_report
 from coderunner.languages.literals import parse_value
@@ -134,7 +134,8 @@ def _failures(test: PlannedTest, case: TestCaseReport) -> tuple[AssertionFailure
 
 
 def _compare_returned(base: TestOutcome, test: PlannedTest, case: TestCaseReport) -> TestOutcome:
-    """A generated test passes when the one value it reported equals the expected literal.
+    """A generated test passes when the one value it reported equals the expected literal
+    (floating-point numbers within the test's tolerance).
 
     The comparison is made here, out of the submission's process: the expected value
     never enters the test binary, so a forged report would have to contain the right
@@ -147,10 +148,12 @@ def _compare_returned(base: TestOutcome, test: PlannedTest, case: TestCaseReport
         actual = parse_value(returned)
     except TemplateError:
         actual = None
-    if actual is not None and same_value(actual, parse_value(test.expected)):
+    expected = parse_value(test.expected)
+    if actual is not None and same_value(actual, expected, test.tolerance):
         return replace(base, status=TestStatus.PASSED)
     failure = AssertionFailure(f"{test.call} == {test.expected}", test.expected, returned)
-    return replace(base, failures=(failure,), message=f"returned {returned}, expected {test.expected}")
+    note = tolerance_note(actual, expected, test.tolerance)
+    return replace(base, failures=(failure,), message=f"returned {returned}, expected {test.expected}{note}")
 
 
 def _exception(case: TestCaseReport) -> str:

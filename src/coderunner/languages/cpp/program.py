@@ -38,7 +38,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from coderunner.domain.submission import Mode, Submission, TestCase
+from coderunner.domain.submission import DEFAULT_TOLERANCE, Mode, Submission, TestCase, Tolerance
 from coderunner.errors import TemplateError
 from coderunner.languages.cpp import macro_firewall, toolchain
 from coderunner.languages.cpp.signature import SOLUTION_CLASS, Source, read_source
@@ -65,6 +65,7 @@ class PlannedTest:
     custom: bool = False
     call: str = ""  # for messages, e.g. twoSum([2, 7], 9)
     expected: str = ""  # the expected literal (canonical) or expected stdout
+    tolerance: Tolerance = DEFAULT_TOLERANCE  # for returned floating-point numbers
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,10 @@ def _function_plan(
         name = case_name(nonce, index)
         if case := by_id.get(test.id):
             shown_call = f"{callee}({', '.join(render(a) for a in case.arguments)})"
-            tests.append(PlannedTest(test.id, name, call=shown_call, expected=render(case.expected)))
+            tolerance = submission.tolerance_for(test)
+            tests.append(
+                PlannedTest(test.id, name, call=shown_call, expected=render(case.expected), tolerance=tolerance)
+            )
         else:
             tests.append(PlannedTest(test.id, name, custom=True))
     return Plan(Mode.FUNCTION, tuple(tests), target.function.display if target else "", doubt=doubt)

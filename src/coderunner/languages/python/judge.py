@@ -17,7 +17,7 @@ from typing import Any
 from coderunner.domain.grading import TEST_TEXT_LIMIT, limit_outcome, text
 from coderunner.domain.outcome import AssertionFailure, ProcessOutcome, TestOutcome, TestStatus
 from coderunner.errors import TemplateError
-from coderunner.languages.comparison import same_value
+from coderunner.languages.comparison import same_value, tolerance_note
 from coderunner.languages.literals import parse_value
 from coderunner.languages.program_output import judge_output
 from coderunner.languages.python.plan import PlannedTest
@@ -98,10 +98,12 @@ def _compare_returned(base: TestOutcome, test: PlannedTest, value: object) -> Te
         actual = parse_value(returned)
     except TemplateError:
         actual = None
-    if actual is not None and test.expected_value is not None and same_value(actual, test.expected_value):
+    expected = test.expected_value
+    if actual is not None and expected is not None and same_value(actual, expected, test.tolerance):
         return replace(base, status=TestStatus.PASSED)
     failure = AssertionFailure(f"{test.call} == {test.expected}", test.expected, returned)
-    return replace(base, failures=(failure,), message=f"returned {returned}, expected {test.expected}")
+    note = tolerance_note(actual, expected, test.tolerance) if expected is not None else ""
+    return replace(base, failures=(failure,), message=f"returned {returned}, expected {test.expected}{note}")
 
 
 def _failed_assertion(base: TestOutcome, report: dict[str, Any]) -> TestOutcome:

@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 
 from coderunner.domain.sandbox_job import SandboxJob, Step
-from coderunner.domain.submission import Mode, Submission, TestCase
+from coderunner.domain.submission import DEFAULT_TOLERANCE, Mode, Submission, TestCase, Tolerance
 from coderunner.errors import TemplateError
 from coderunner.languages.literals import Literal, parse_arguments, parse_value, render
 from coderunner.languages.python import toolchain
@@ -35,6 +35,7 @@ class PlannedTest:
     call: str = ""  # for messages, e.g. twoSum([2, 7], 9)
     expected: str = ""  # the expected literal (canonical), or the expected stdout
     expected_value: Literal | None = None
+    tolerance: Tolerance = DEFAULT_TOLERANCE  # for returned floating-point numbers
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,12 @@ def _function(submission: Submission, source: Source, seed: str | None) -> tuple
             body = {"target": {"name": target.name, "owner": target.owner}, "args": _arguments(test, case, hints)}
             expected = expected_value(case.expected, target.returns)
             shown = f"{target.name}({', '.join(render(a) for a in case.arguments)})"
-            tests.append(PlannedTest(test.id, nonce, call=shown, expected=render(expected), expected_value=expected))
+            tolerance = submission.tolerance_for(test)
+            tests.append(
+                PlannedTest(
+                    test.id, nonce, call=shown, expected=render(expected), expected_value=expected, tolerance=tolerance
+                )
+            )
         # marshal: the harness reads builtins without importing anything (marshal, version 4,
         # reads the same in every Python 3); nothing is ever unmarshalled from the sandbox.
         files[toolchain.test_file(index)] = marshal.dumps(body, 4)

@@ -15,13 +15,23 @@ docker/python/crpy/plain.py).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from coderunner.errors import TemplateError
-from coderunner.languages.literals import Array, Bool, Char, Float, Int, Literal, Null, Str, render
+from coderunner.languages.literals import Array, Bool, Char, Float, Int, Literal, Map, Null, Set, Str, render
 from coderunner.languages.python.source import ANY, ELLIPSIS, Hint
 
-PythonValue = int | float | bool | str | list["PythonValue"] | tuple["PythonValue", ...] | set["PythonValue"] | None
+PythonValue = (
+    int
+    | float
+    | bool
+    | str
+    | list["PythonValue"]
+    | tuple["PythonValue", ...]
+    | set["PythonValue"]
+    | dict["PythonValue", "PythonValue"]
+    | None
+)
 
 
 def python_arguments(arguments: Sequence[Literal], hints: Sequence[Hint]) -> tuple[PythonValue, ...]:
@@ -55,7 +65,22 @@ def python_value(literal: Literal, hint: Hint) -> PythonValue:
                 except TypeError:
                     raise TemplateError("a set cannot hold lists or sets (use tuples)") from None
             return values
+        case Set(items):
+            inner = hint.items[0] if hint.items and hint.kind == "set" else ANY
+            return _hashable(lambda: {python_value(item, inner) for item in items})
+        case Map(pairs):
+            typed = hint.kind == "dict" and len(hint.items) == 2
+            key_hint, value_hint = (hint.items[0], hint.items[1]) if typed else (ANY, ANY)
+            return _hashable(lambda: {python_value(k, key_hint): python_value(v, value_hint) for k, v in pairs})
     raise AssertionError(f"unhandled literal {literal!r}")  # pragma: no cover - Literal is closed
+
+
+def _hashable(build: Callable[[], PythonValue]) -> PythonValue:
+    """``build()``, or a TemplateError when a set element or dict key is a list, set or dict."""
+    try:
+        return build()
+    except TypeError:
+        raise TemplateError("a set element or dict key cannot be a list, set or dict (use a tuple)") from None
 
 
 def _is_variadic(hint: Hint) -> bool:

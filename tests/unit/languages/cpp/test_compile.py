@@ -178,7 +178,10 @@ def test_values_of_each_type_compare_by_their_type(grades: dict[str, Grade]) -> 
         "flags": TestStatus.FAILED,
         "char": TestStatus.PASSED,
     } == {test_id: tests[test_id].status for test_id in ("close", "far", "nested", "doubles", "flags", "char")}
-    assert ("returned 0.5, expected 0.6", "returned [true, false], expected [true, true]") == (
+    assert (
+        "returned 0.5, expected 0.6 (tolerance: absolute 1e-06, relative 1e-06)",
+        "returned [true, false], expected [true, true]",
+    ) == (
         tests["far"].message,
         tests["flags"].message,
     )

@@ -75,6 +75,21 @@ def test_std_strings_carry_their_length_so_nul_bytes_survive() -> None:
         ("[[1], []]", "vector<vector<int>>", "std::vector<std::vector<int>>{std::vector<int>{1}, std::vector<int>{}}"),
         ('["x"]', "vector<string>", 'std::vector<std::string>{std::string("x", 1)}'),
         ("[1, 2.5]", "T", "std::vector<double>{1.0, 2.5}"),
+        (
+            '{"a": 1, "b": 2}',
+            "map<string, int>",
+            'std::map<std::string, int>{{std::string("a", 1), 1}, {std::string("b", 1), 2}}',
+        ),
+        ("{}", "unordered_map<int, int>", "std::unordered_map<int, int>{}"),
+        ("{1: [2.5]}", "map<int, vector<double>>", "std::map<int, std::vector<double>>{{1, std::vector<double>{2.5}}}"),
+        ("[3, 1]", "set<int>", "std::set<int>{3, 1}"),
+        ("{3, 1}", "unordered_set<long long>", "std::unordered_set<long long>{3, 1}"),
+        ("{}", "set<int>", "std::set<int>{}"),
+        ("[[1], {}]", "vector<set<int>>", "std::vector<std::set<int>>{std::set<int>{1}, std::set<int>{}}"),
+        ("{'a': true}", "T", "std::map<char, bool>{{'a', true}}"),
+        ("{1, 2.5}", "T", "std::set<double>{1.0, 2.5}"),
+        ("{1: [2]}", "map<T, vector<T>>", "std::map<int, std::vector<int>>{{1, std::vector<int>{2}}}"),
+        ("[1, 2]", "set<T>", "std::set<int>{1, 2}"),
     ],
 )
 def test_literals_become_typed_expressions(literal: str, type_text: str, cpp: str) -> None:
@@ -93,7 +108,16 @@ def test_literals_become_typed_expressions(literal: str, type_text: str, cpp: st
         ("1", "bool", "expected true or false"),
         ("null", "string", "expected a string"),
         ('[1, "a"]', "vector<int>", "expected an integer"),
-        ("[1]", "map<int, int>", "not supported"),
+        ("[1]", "multimap<int, int>", "not supported"),
+        ("[1]", "map<int, int>", "expected a map"),
+        ('{"a": 1}', "set<string>", "expected an array such as [1, 2] or a set"),
+        ("{1, 2}", "vector<int>", "expected an array"),
+        ('{"a": "b"}', "map<string, int>", "expected an integer"),
+        ("[1, 1]", "set<int>", "holds each element once"),
+        ("[1, 1.0]", "set<double>", "holds each element once"),
+        ("{1: 1, 1.0: 2}", "map<double, int>", "holds each key once"),
+        ("{}", "set<T>", "cannot deduce"),
+        ("{}", "T", "cannot deduce"),
         ("[]", "T", "cannot deduce"),
         ('[1, "a"]', "T", "do not share one C++ type"),
     ],
@@ -144,6 +168,24 @@ def test_auto_results_take_the_expected_literals_type() -> None:
     assert ("const double cr_actual((f()));",) == check("f()", Float(0.5), parse_type("auto"))
 
 
+def test_map_and_set_results_are_stored_as_the_return_type() -> None:
+    assert ("const std::unordered_map<std::string, int> cr_actual((f()));",) == check(
+        "f()", parse_value('{"a": 1}'), parse_type("unordered_map<string, int>")
+    )
+    assert ("const std::set<int> cr_actual((f()));",) == check("f()", parse_value("[1, 2]"), parse_type("set<int>"))
+
+
+def test_a_deduced_result_holding_a_map_or_set_is_kept_as_returned() -> None:
+    """``auto`` may be an unordered_map: converting it to the std::map the literal suggests would not compile."""
+    assert ("const auto cr_actual((f()));",) == check("f()", parse_value('[{"a": 1}]'), parse_type("auto"))
+    assert ("const std::vector<int> cr_actual((f()));",) == check("f()", parse_value("[1]"), parse_type("auto"))
+
+
+def test_deduced_maps_take_the_widest_key_and_value_types() -> None:
+    ctype = concretize(parse_type("map<K, V>", deduced=frozenset({"K", "V"})), parse_value("{1: 2, 3000000000: 2.5}"))
+    assert "std::map<long long, double>" == ctype.spelling
+
+
 def test_deduced_vectors_take_the_widest_element_type() -> None:
     ctype = concretize(parse_type("vector<T>", deduced=frozenset({"T"})), parse_value("[1, 3000000000]"))
     assert (Kind.VECTOR, "std::vector<long long>") == (ctype.kind, ctype.spelling)
@@ -152,3 +194,16 @@ def test_deduced_vectors_take_the_widest_element_type() -> None:
 def test_a_char_literal_is_not_a_string() -> None:
     with pytest.raises(TemplateError, match="expected a string"):
         expression(Char("a"), parse_type("string"))
+
+
+@pytest.mark.parametrize(
+    ("type_text", "literal", "spelling"),
+    [
+        ("vector<T>", "[[1], []]", "std::vector<std::vector<int>>"),
+        ("map<K, V>", "{3: [1], 1: []}", "std::map<int, std::vector<int>>"),
+        ("set<T>", "[{}, {1: 'a'}]", "std::set<std::map<int, char>>"),
+    ],
+)
+def test_an_empty_containers_type_comes_from_its_siblings(type_text: str, literal: str, spelling: str) -> None:
+    ctype = concretize(parse_type(type_text, deduced=frozenset({"T", "K", "V"})), parse_value(literal))
+    assert spelling == ctype.spelling

@@ -43,7 +43,15 @@ ALIASES = {
         ("std::vector<std::vector<std::string>> &&", Kind.VECTOR, "std::vector<std::vector<std::string>>"),
         ("::std::vector<bool>", Kind.VECTOR, "std::vector<bool>"),
         ("vector<int, allocator<int>>", Kind.VECTOR, "std::vector<int>"),
-        ("map<int, int>", Kind.UNSUPPORTED, "map < int , int >"),
+        ("map<string, int>", Kind.MAP, "std::map<std::string, int>"),
+        ("const std::unordered_map<char, vector<int>>&", Kind.MAP, "std::unordered_map<char, std::vector<int>>"),
+        ("set<long long>", Kind.SET, "std::set<long long>"),
+        ("std::unordered_set<std::string>", Kind.SET, "std::unordered_set<std::string>"),
+        ("vector<set<int>>", Kind.VECTOR, "std::vector<std::set<int>>"),
+        ("map<int, int, greater<int>>", Kind.UNSUPPORTED, "map < int , int , greater < int > >"),
+        ("set<int, greater<int>>", Kind.UNSUPPORTED, "set < int , greater < int > >"),
+        ("multimap<int, int>", Kind.UNSUPPORTED, "multimap < int , int >"),
+        ("map<int, void>", Kind.UNSUPPORTED, "map < int , void >"),
         ("ListNode *", Kind.UNSUPPORTED, "ListNode *"),
         ("int **", Kind.UNSUPPORTED, "int * *"),
         ("int (*)(int)", Kind.UNSUPPORTED, "int ( * ) ( int )"),
@@ -80,6 +88,15 @@ def test_self_referencing_aliases_terminate() -> None:
 def test_template_parameters_are_deduced() -> None:
     ctype = parse_type("const vector<T>&", deduced=frozenset({"T"}))
     assert (Kind.VECTOR, Kind.DEDUCED, False) == (ctype.kind, ctype.element and ctype.element.kind, ctype.concrete)
+
+
+def test_a_maps_key_and_value_types_are_its_parts() -> None:
+    ctype = parse_type("map<K, vector<V>>", deduced=frozenset({"K", "V"}))
+    assert (Kind.DEDUCED, Kind.VECTOR, False) == (
+        ctype.key and ctype.key.kind,
+        ctype.element and ctype.element.kind,
+        ctype.concrete,
+    )
 
 
 def test_rvalue_references_are_marked() -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from coderunner.domain.outcome import AssertionFailure, ProcessOutcome, ProcessStatus, TestStatus
+from coderunner.domain.submission import DEFAULT_TOLERANCE, Tolerance
 from coderunner.languages.cpp.judge import judge_function, judge_program
 from coderunner.languages.cpp.program import PlannedTest
 from coderunner.languages.program_output import normalise_output
@@ -53,6 +56,25 @@ def test_exit_zero_and_a_complete_report_of_its_own_test_case_passes() -> None:
     assert (TestStatus.PASSED, 12) == (outcome.status, outcome.duration_ms)
 
 
+def test_a_returned_number_passes_within_the_tests_tolerance() -> None:
+    """8.181534 for 8.18 passes where the exercise allows 0.01, and fails under the default."""
+    test = PlannedTest("t1", "cr_n_0", call="area(1.6138)", expected="8.18", tolerance=Tolerance(absolute=0.01))
+    report = ran(xml(returned("8.181534"), successes=0))
+    assert TestStatus.PASSED == judge_function(test, report).status
+    strict = judge_function(replace(test, tolerance=DEFAULT_TOLERANCE), report)
+    assert (TestStatus.FAILED, "returned 8.181534, expected 8.18 (tolerance: absolute 1e-06, relative 1e-06)") == (
+        strict.status,
+        strict.message,
+    )
+
+
+def test_a_returned_map_or_set_passes_in_any_order() -> None:
+    words = PlannedTest("t1", "cr_n_0", call='count("b a")', expected='{"a": 1, "b": 1}')
+    assert TestStatus.PASSED == judge_function(words, ran(xml(returned('{"b": 1, "a": 1}'), successes=0))).status
+    values = PlannedTest("t1", "cr_n_0", call="distinct([2, 1, 2])", expected="[1, 2]")
+    assert TestStatus.PASSED == judge_function(values, ran(xml(returned("{2, 1}"), successes=0))).status
+
+
 def test_a_wrong_return_value_is_a_wrong_answer_with_expected_and_actual() -> None:
     """The comparison happens here: the process reported 5 and exited 0, which is not a pass."""
     outcome = judge_function(GENERATED, ran(WRONG))
@@ -63,7 +85,7 @@ def test_a_wrong_return_value_is_a_wrong_answer_with_expected_and_actual() -> No
 @pytest.mark.parametrize(
     ("expected", "reported", "passes"),
     [
-        ("0.3", "0.30000000000000004", True),  # doctest::Approx's tolerance
+        ("0.3", "0.30000000000000004", True),  # the default tolerance
         ("2", "2.0", True),
         ("2.5", "2.6", False),
         ('"abc"', '"abc"', True),
@@ -71,7 +93,8 @@ def test_a_wrong_return_value_is_a_wrong_answer_with_expected_and_actual() -> No
         ("[[1, 2], [3]]", "[[1, 2], [3]]", True),
         ("[1, 2]", "[1, 2, 3]", False),
         ("null", "null", True),
-        ('"a"', "'a'", False),
+        ('"a"', "'a'", True),  # "a" is accepted as a char's expected value, so it must match one
+        ('"ab"', "'a'", False),
         ('"x"', '"xxxx...', False),  # a value cut short never compares equal
     ],
 )

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coderunner.domain.submission import Submission, TestCase
+from coderunner.domain.submission import DEFAULT_TOLERANCE, Submission, TestCase, Tolerance
 from coderunner.errors import TemplateError
 from coderunner.languages.cpp.program import Harness, Mode, build
 
@@ -88,6 +88,13 @@ def test_the_plan_maps_doctest_names_back_to_test_ids() -> None:
         [(t.test_id, t.case_name, t.custom) for t in plan.tests],
     )
     assert ('echo("a")', '"b"') == (plan.tests[0].call, plan.tests[0].expected)
+
+
+def test_the_plan_carries_each_tests_tolerance() -> None:
+    plan = harness(
+        ECHO, TestCase("own", '"a"', '"a"', tolerance=Tolerance(absolute=0.5)), TestCase("default", '"a"', '"a"')
+    ).plan
+    assert [Tolerance(0.5, DEFAULT_TOLERANCE.relative), DEFAULT_TOLERANCE] == [t.tolerance for t in plan.tests]
 
 
 ids = st.text(min_size=1, max_size=30).filter(lambda s: s.strip() and "\x00" not in s)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from coderunner.errors import TemplateError
 from coderunner.languages.literals import Array, Float, Int, Str, parse_arguments, parse_value
 from coderunner.languages.python.source import ANY, ELLIPSIS, Hint
 from coderunner.languages.python.spellings import shared_syntax
@@ -59,3 +60,16 @@ def test_expected_values_match_how_returned_values_are_rendered() -> None:
     assert Array((Int(1), Int(10), Int(2))) == expected_value(parse_value("[10, 2, 1]"), Hint("set"))
     assert Array((Int(10), Int(2))) == expected_value(parse_value("[10, 2]"), Hint("list"))
     assert Float(2.5) == expected_value(parse_value("2.5"), Hint("float"))
+
+
+def test_maps_and_sets_become_dicts_and_sets_by_hint() -> None:
+    """The shared grammar's {k: v} and {a, b} literals reach a Python function as a dict and a set."""
+    counts = Hint("dict", (Hint("str"), Hint("float")))
+    assert ({"a": 1.0}, {1, 2}, {"k": {3}}) == python_arguments(
+        parse_arguments(shared_syntax("{'a': 1}, {1, 2}, {'k': {3}}")), (counts, ANY, ANY)
+    )
+
+
+def test_an_unhashable_dict_key_is_a_template_error() -> None:
+    with pytest.raises(TemplateError, match="dict key"):
+        python_arguments(parse_arguments("{[1]: 2}"), (ANY,))

@@ -7,7 +7,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ExecutionRequest(_message.Message):
-    __slots__ = ("challenge_id", "code_version_id", "student_id", "code", "tests", "language", "function_name", "limits", "mode")
+    __slots__ = ("challenge_id", "code_version_id", "student_id", "code", "tests", "language", "function_name", "limits", "tolerance", "mode")
     CHALLENGE_ID_FIELD_NUMBER: _ClassVar[int]
     CODE_VERSION_ID_FIELD_NUMBER: _ClassVar[int]
     STUDENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -16,6 +16,7 @@ class ExecutionRequest(_message.Message):
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     FUNCTION_NAME_FIELD_NUMBER: _ClassVar[int]
     LIMITS_FIELD_NUMBER: _ClassVar[int]
+    TOLERANCE_FIELD_NUMBER: _ClassVar[int]
     MODE_FIELD_NUMBER: _ClassVar[int]
     challenge_id: str
     code_version_id: str
@@ -25,20 +26,31 @@ class ExecutionRequest(_message.Message):
     language: str
     function_name: str
     limits: Limits
+    tolerance: Tolerance
     mode: str
-    def __init__(self, challenge_id: _Optional[str] = ..., code_version_id: _Optional[str] = ..., student_id: _Optional[str] = ..., code: _Optional[str] = ..., tests: _Optional[_Iterable[_Union[TestCase, _Mapping]]] = ..., language: _Optional[str] = ..., function_name: _Optional[str] = ..., limits: _Optional[_Union[Limits, _Mapping]] = ..., mode: _Optional[str] = ...) -> None: ...
+    def __init__(self, challenge_id: _Optional[str] = ..., code_version_id: _Optional[str] = ..., student_id: _Optional[str] = ..., code: _Optional[str] = ..., tests: _Optional[_Iterable[_Union[TestCase, _Mapping]]] = ..., language: _Optional[str] = ..., function_name: _Optional[str] = ..., limits: _Optional[_Union[Limits, _Mapping]] = ..., tolerance: _Optional[_Union[Tolerance, _Mapping]] = ..., mode: _Optional[str] = ...) -> None: ...
 
 class TestCase(_message.Message):
-    __slots__ = ("code_version_test_id", "input", "expected_output", "custom_validation_code")
+    __slots__ = ("code_version_test_id", "input", "expected_output", "custom_validation_code", "tolerance")
     CODE_VERSION_TEST_ID_FIELD_NUMBER: _ClassVar[int]
     INPUT_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_OUTPUT_FIELD_NUMBER: _ClassVar[int]
     CUSTOM_VALIDATION_CODE_FIELD_NUMBER: _ClassVar[int]
+    TOLERANCE_FIELD_NUMBER: _ClassVar[int]
     code_version_test_id: str
     input: str
     expected_output: str
     custom_validation_code: str
-    def __init__(self, code_version_test_id: _Optional[str] = ..., input: _Optional[str] = ..., expected_output: _Optional[str] = ..., custom_validation_code: _Optional[str] = ...) -> None: ...
+    tolerance: Tolerance
+    def __init__(self, code_version_test_id: _Optional[str] = ..., input: _Optional[str] = ..., expected_output: _Optional[str] = ..., custom_validation_code: _Optional[str] = ..., tolerance: _Optional[_Union[Tolerance, _Mapping]] = ...) -> None: ...
+
+class Tolerance(_message.Message):
+    __slots__ = ("absolute", "relative")
+    ABSOLUTE_FIELD_NUMBER: _ClassVar[int]
+    RELATIVE_FIELD_NUMBER: _ClassVar[int]
+    absolute: float
+    relative: float
+    def __init__(self, absolute: _Optional[float] = ..., relative: _Optional[float] = ...) -> None: ...
 
 class Limits(_message.Message):
     __slots__ = ("timeout_s", "memory_mb", "cpus", "compile_timeout_s", "compile_memory_mb")
