@@ -15,7 +15,7 @@ from dataclasses import replace
 from coderunner.domain.grading import TEST_TEXT_LIMIT, limit_outcome, text
 from coderunner.domain.outcome import AssertionFailure, ProcessOutcome, TestOutcome, TestStatus
 from coderunner.errors import TemplateError
-from coderunner.languages.comparison import same_value
+from coderunner.languages.comparison import same_value, tolerance_note
 from coderunner.languages.java.program import PlannedTest
 from coderunner.languages.java.toolchain import EXIT_MEMORY, EXIT_RAISED
 from coderunner.languages.literals import parse_value
@@ -85,11 +85,13 @@ def _compare_returned(base: TestOutcome, test: PlannedTest, returned: str) -> Te
         actual = parse_value(returned)
     except TemplateError:
         actual = None
-    if actual is not None and test.expected_value is not None and same_value(actual, test.expected_value):
+    expected = test.expected_value
+    if actual is not None and expected is not None and same_value(actual, expected, test.tolerance):
         return replace(base, status=TestStatus.PASSED)
     shown = returned[:TEST_TEXT_LIMIT]
+    note = tolerance_note(actual, expected, test.tolerance) if expected is not None else ""
     failure = AssertionFailure(f"{test.call} == {test.expected}", test.expected, shown)
-    return replace(base, failures=(failure,), message=f"returned {shown}, expected {test.expected}")
+    return replace(base, failures=(failure,), message=f"returned {shown}, expected {test.expected}{note}")
 
 
 def _lines(outcome: ProcessOutcome) -> list[str]:

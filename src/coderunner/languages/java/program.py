@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from coderunner.domain.submission import Mode, Submission, TestCase
+from coderunner.domain.submission import DEFAULT_TOLERANCE, Mode, Submission, TestCase, Tolerance
 from coderunner.errors import TemplateError
 from coderunner.languages.java import toolchain
 from coderunner.languages.java.conversion import JavaType, java_value, parse_type
@@ -36,6 +36,7 @@ class PlannedTest:
     call: str = ""  # for messages, e.g. twoSum([2, 7], 9)
     expected: str = ""  # the expected literal (canonical) or expected stdout
     expected_value: Literal | None = None
+    tolerance: Tolerance = DEFAULT_TOLERANCE  # for returned floating-point numbers
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,15 @@ def build(submission: Submission, nonce: str) -> Generated:
         # tree-sitter saw broken code: let javac explain it rather than our reader.
         return Generated({source.file_name: submission.code, toolchain.TESTS_SOURCE: _broken(exc)}, _plan(source, ()))
     calls = [_call(method, types, arguments) for _, arguments, _ in cases]
+    by_id = {test.id: test for test in submission.tests}
     tests = tuple(
-        PlannedTest(test_id, f"{method.name}({', '.join(map(render, arguments))})", render(expected), expected)
+        PlannedTest(
+            test_id,
+            f"{method.name}({', '.join(map(render, arguments))})",
+            render(expected),
+            expected,
+            submission.tolerance_for(by_id[test_id]),
+        )
         for test_id, arguments, expected in cases
     )
     entry = _entry(source.file_name, calls)

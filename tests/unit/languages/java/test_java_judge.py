@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from coderunner.domain.outcome import ProcessOutcome, ProcessStatus, TestStatus
+from coderunner.domain.submission import Tolerance
 from coderunner.languages.java.judge import judge_function, judge_program
 from coderunner.languages.java.program import PlannedTest
 from coderunner.languages.literals import parse_value
@@ -26,7 +27,8 @@ def test_a_returned_value_equal_to_the_expected_one_passes(returned: str) -> Non
 def test_a_different_value_fails_showing_both() -> None:
     judged = judge_function(TEST, _outcome(f"{NONCE}\nvalue\n[1.5]"), NONCE)
 
-    assert (TestStatus.FAILED, "returned [1.5], expected [1.5, 2]") == (judged.status, judged.message)
+    expected = "returned [1.5], expected [1.5, 2] (tolerance: absolute 1e-06, relative 1e-06)"
+    assert (TestStatus.FAILED, expected) == (judged.status, judged.message)
     assert ("[1.5, 2]", "[1.5]") == (judged.failures[0].expected, judged.failures[0].actual)
 
 
@@ -85,3 +87,14 @@ def test_a_whole_program_is_judged_by_its_output_and_explains_its_exception() ->
     assert "threw java.lang.IllegalStateException: no" == judge_program(test, thrown).message
     memory = ProcessOutcome(ProcessStatus.RUNTIME_ERROR, exit_code=90, stderr=b"java.lang.OutOfMemoryError\n")
     assert TestStatus.MEMORY_LIMIT == judge_program(test, memory).status
+
+
+def test_a_returned_double_is_compared_with_the_tests_tolerance() -> None:
+    test = PlannedTest("t1", "area(1.0)", "3.14", parse_value("3.14"), Tolerance(absolute=0.01, relative=0.0))
+
+    assert TestStatus.PASSED == judge_function(test, _outcome(f"{NONCE}\nvalue\n3.1416"), NONCE).status
+    judged = judge_function(test, _outcome(f"{NONCE}\nvalue\n3.16"), NONCE)
+    assert (TestStatus.FAILED, "returned 3.16, expected 3.14 (tolerance: absolute 0.01, relative 0)") == (
+        judged.status,
+        judged.message,
+    )

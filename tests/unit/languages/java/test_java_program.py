@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coderunner.domain.submission import Mode, Submission, TestCase
+from coderunner.domain.submission import Mode, Submission, TestCase, Tolerance
 from coderunner.errors import TemplateError
 from coderunner.languages.java import JAVA, toolchain
 from coderunner.languages.java.program import build
@@ -113,3 +113,19 @@ def test_each_test_runs_in_a_jvm_of_its_own_with_the_heap_below_the_memory_limit
     assert [("CoderunnerTests", "abc", "0"), ("CoderunnerTests", "abc", "1")] == [s.argv[-3:] for s in steps]
     assert all(s.report for s in steps)
     assert "-Xmx160m" in steps[0].argv  # 256 MB limit: the JVM's own needs stay below it
+
+
+def test_each_test_is_judged_with_its_own_tolerance_over_the_requests() -> None:
+    """The shared tolerance rule reaches Java's judge: a test's own fields, then the request's."""
+    code = "class Solution { public double area(double r) { return 3.1416 * r * r; } }"
+    tests = [
+        TestCase("loose", "1.0", "3.14", tolerance=Tolerance(absolute=0.01)),
+        TestCase("default", "1.0", "3.14159"),
+    ]
+    submission = Submission.create(
+        language="java", code=code, tests=tests, limits=JAVA.default_limits, tolerance=Tolerance(relative=0.0)
+    )
+    planned = {test.test_id: test for test in build(submission, "0f" * 16).plan.tests}
+
+    assert Tolerance(absolute=0.01, relative=0.0) == planned["loose"].tolerance
+    assert Tolerance(absolute=1e-6, relative=0.0) == planned["default"].tolerance
