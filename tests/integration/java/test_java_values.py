@@ -50,7 +50,7 @@ async def test_a_double_equal_within_the_shared_tolerance_passes_and_nan_does_no
     result = await grade(code, tests)
 
     assert ["close"] == result.approved_test_ids, result
-    assert 'returned "NaN", expected 0.0' == result.tests[1].message
+    assert 'returned "NaN", expected 0.0 (tolerance: absolute 1e-06, relative 1e-06)' == result.tests[1].message
 
 
 async def test_a_mutable_list_argument_can_be_changed_by_the_method(grade: GradeFn) -> None:
