@@ -5,53 +5,33 @@ passes exactly the tests it should (see ``exercises/*.json``, ``mistake`` says w
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
+from exercise_files import check_well_formed, exercise_cases, exercise_ids, exercise_paths, load
 
 from coderunner.domain.outcome import Grade, Verdict
-from coderunner.domain.submission import TestCase
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
 GradeFn = Callable[..., Awaitable[Grade]]
-EXERCISES = sorted((Path(__file__).parent / "exercises").glob("*.json"))
-
-
-def _load(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text())
-    return data
-
-
-def _tests(exercise: dict[str, Any]) -> list[TestCase]:
-    return [
-        TestCase(t["code_version_test_id"], t["input"], t["expected_output"], t["custom_validation_code"])
-        for t in exercise["tests"]
-    ]
+EXERCISES = exercise_paths(Path(__file__).parent)
 
 
 def test_there_are_enough_well_formed_exercises() -> None:
-    assert len(EXERCISES) >= 30
-    for path in EXERCISES:
-        exercise = _load(path)
-        ids = [t["code_version_test_id"] for t in exercise["tests"]]
-        assert 3 <= len(ids) <= 10, path.name
-        assert exercise["code"] != exercise["wrong_code"], path.name
-        assert set(exercise["wrong_approved"]) < set(ids), path.name  # the mistake is caught
-    kinds = {_load(path)["kind"] for path in EXERCISES}
-    customs = [p for p in EXERCISES if any(t["custom_validation_code"] for t in _load(p)["tests"])]
+    check_well_formed(EXERCISES, 30)
+    kinds = {load(path)["kind"] for path in EXERCISES}
+    customs = [p for p in EXERCISES if any(t["custom_validation_code"] for t in load(p)["tests"])]
     assert ({"function", "program"}, True) == (kinds, len(customs) >= 5)
 
 
 @pytest.mark.parametrize("path", EXERCISES, ids=[p.stem for p in EXERCISES])
 async def test_the_correct_code_is_accepted(grade: GradeFn, path: Path) -> None:
-    exercise = _load(path)
-    ids = [t["code_version_test_id"] for t in exercise["tests"]]
+    exercise = load(path)
+    ids = exercise_ids(exercise)
 
-    result = await grade(exercise["code"], _tests(exercise), exercise.get("function_name"))
+    result = await grade(exercise["code"], exercise_cases(exercise), exercise.get("function_name"))
 
     assert (Verdict.ACCEPTED, ids) == (result.verdict, result.approved_test_ids), result
     assert exercise["kind"] == result.details["mode"]
@@ -59,9 +39,9 @@ async def test_the_correct_code_is_accepted(grade: GradeFn, path: Path) -> None:
 
 @pytest.mark.parametrize("path", EXERCISES, ids=[p.stem for p in EXERCISES])
 async def test_the_wrong_code_passes_exactly_the_tests_it_should(grade: GradeFn, path: Path) -> None:
-    exercise = _load(path)
+    exercise = load(path)
 
-    result = await grade(exercise["wrong_code"], _tests(exercise), exercise.get("function_name"))
+    result = await grade(exercise["wrong_code"], exercise_cases(exercise), exercise.get("function_name"))
 
     assert set(exercise["wrong_approved"]) == set(result.approved_test_ids), exercise["mistake"]
     assert result.verdict in (Verdict.WRONG_ANSWER, Verdict.RUNTIME_ERROR)
