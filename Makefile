@@ -5,13 +5,14 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 export CODERUNNER_TEST_POSTGRES_URL ?= postgresql+psycopg://coderunner:coderunner@127.0.0.1:5432/coderunner_test
+export CODERUNNER_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test venv engine images postgres lint bench clean-containers
+.PHONY: run test venv engine images postgres redis lint bench clean-containers
 
 run: venv engine images
 	$(VENV)/bin/coderunner serve
 
-test: venv engine images postgres
+test: venv engine images postgres redis
 	$(VENV)/bin/pytest
 
 venv:
@@ -25,6 +26,9 @@ images: venv engine
 
 postgres:
 	bash scripts/start-postgres.sh
+
+redis:
+	bash scripts/start-redis.sh
 
 lint: venv
 	$(VENV)/bin/ruff check src tests bench
