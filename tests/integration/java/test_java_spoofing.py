@@ -116,7 +116,7 @@ async def test_a_returned_list_that_lies_in_equals_and_to_string_is_not_believed
     result = await grade(code, [TestCase("t1", "3", "[0, 1, 2]")])
 
     assert (Verdict.WRONG_ANSWER, []) == (result.verdict, result.approved_test_ids), result
-    assert "only numbers, booleans, chars, strings, arrays and lists" in result.tests[0].message
+    assert "returned an object of class Solution$1" in result.tests[0].message
 
 
 async def test_static_state_and_threads_of_one_test_never_reach_the_next(grade: GradeFn) -> None:

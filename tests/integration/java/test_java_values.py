@@ -8,7 +8,9 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from coderunner.domain.outcome import Grade, Verdict
-from coderunner.domain.submission import TestCase
+from coderunner.domain.submission import Submission, TestCase
+from coderunner.errors import TemplateError
+from coderunner.languages.java import JAVA
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -30,6 +32,12 @@ IDENTITIES = {
     "java.util.List<String>": ['["x", "y"]'],
     "List<List<Integer>>": ["[[1, 2], [], [3]]"],
     "List<Long>": ["[1, 2]"],
+    "Map<String, Integer>": ['{"a": 1, "b": -2}', "{}"],
+    "TreeMap<Character, List<Double>>": ["{'x': [0.5], 'y': []}"],
+    "LinkedHashMap<Long, Boolean>": ["{3: true, 1: false}"],
+    "Set<String>": ['{"b", "a", "c"}', "{}"],
+    "TreeSet<Integer>": ["{3, 1, 2}"],
+    "Map<String, Set<Integer>>": ['{"odd": {1, 3}, "none": {}}'],
 }
 
 
@@ -66,10 +74,44 @@ async def test_a_mutable_list_argument_can_be_changed_by_the_method(grade: Grade
     assert Verdict.ACCEPTED == result.verdict, result
 
 
-async def test_a_returned_map_is_explained_not_compared(grade: GradeFn) -> None:
-    code = "import java.util.*;\nclass Solution { public Map<String, Integer> m() { return new HashMap<>(); } }\n"
+async def test_maps_and_sets_are_compared_in_any_order_outside_the_jvm(grade: GradeFn) -> None:
+    """A HashMap's or HashSet's order is its own; the comparison ignores it, and a
+    missing or extra entry, or a wrong value, still fails."""
+    code = (
+        "import java.util.*;\n"
+        "class Solution {\n"
+        "    public Map<String, Integer> counts(String[] words) {\n"
+        "        Map<String, Integer> out = new HashMap<>();\n"
+        "        for (String w : words) out.merge(w, 1, Integer::sum);\n"
+        "        return out;\n"
+        "    }\n"
+        "}\n"
+    )
+    tests = [
+        TestCase("reordered", '["b", "a", "b"]', '{"b": 2, "a": 1}'),
+        TestCase("wrong_value", '["b", "a", "b"]', '{"a": 2, "b": 1}'),
+        TestCase("extra_key", '["a"]', '{"a": 1, "z": 0}'),
+        TestCase("empty", "[]", "{}"),
+    ]
 
-    result = await grade(code, [TestCase("t1", "", "[]")])
+    result = await grade(code, tests)
 
-    assert Verdict.WRONG_ANSWER == result.verdict
-    assert result.tests[0].message.startswith("returned a map (maps cannot be compared yet)")
+    assert ["reordered", "empty"] == result.approved_test_ids, result
+    assert 'returned {"a": 1}, expected {"a": 1, "z": 0}' == result.tests[2].message
+
+
+async def test_a_set_expected_as_an_array_matches_in_any_order(grade: GradeFn) -> None:
+    code = "import java.util.*;\nclass Solution { public Set<Integer> s(int[] xs) { Set<Integer> out = new HashSet<>();"
+    code += " for (int x : xs) out.add(x % 3); return out; } }\n"
+
+    result = await grade(code, [TestCase("t1", "[5, 4, 3, 9]", "[0, 1, 2]"), TestCase("t2", "[3]", "[1]")])
+
+    assert ["t1"] == result.approved_test_ids, result
+
+
+async def test_a_null_in_a_map_argument_is_a_template_error() -> None:
+    code = "import java.util.*;\nclass Solution { public int n(Map<String, Integer> m) { return m.size(); } }\n"
+    submission = Submission.create(language="java", code=code, tests=[TestCase("t1", '{"a": null}', "1")])
+
+    with pytest.raises(TemplateError, match="cannot hold null"):
+        JAVA.generate(submission)

@@ -5,25 +5,36 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.lang.reflect.Array;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.opentest4j.AssertionFailedError;
 
 /**
  * The function-mode harness: one JVM runs one test. Mirrored by
  * coderunner.languages.java (toolchain.py for the command line and exit codes, judge.py
  * for the report).
  *
- * <p>{@code main(nonce, index)} of the generated class calls {@link #run}, which takes
- * the nonce out of the process's command line before any of the user's code runs (the
- * nonce lives on in this method's stack only: no field holds it, so reflection cannot
- * reach it), calls test {@code index}, renders what came back in the shared literal
- * syntax and writes {@code nonce \n kind \n payload} once on fd 3, then halts: the
- * user's shutdown hooks and threads never run after the report. A process that exits
- * or halts before that writes no report, and a report without the nonce is worthless.
+ * <p>{@code Harness <tests class> <user file> <tests file> <nonce> <index> value|custom}
+ * takes the nonce out of the process's command line before any of the user's code runs
+ * (it lives on in this method's stack only: no field holds it, so reflection cannot reach
+ * it), calls the generated class's {@code static Object call(int)} for test
+ * {@code index} and writes {@code nonce \n kind \n payload} once on fd 3, then halts: the
+ * user's shutdown hooks and threads never run after the report. A process that exits or
+ * halts before that writes no report, and a report without the nonce is worthless.
+ *
+ * <p>The generated class is found by name, never named by this jar, and the generated
+ * class never names the harness: a student's class may have any name, even one of ours.
+ * A {@code value} test reports what {@code call} returned, rendered as a literal; a
+ * {@code custom} test (the body of a JUnit 5 test method) reports {@code passed} when
+ * the body returned, or {@code failed} with JUnit's expected, actual and message.
  */
 public final class Harness {
     public static final int EXIT_RAISED = 1;
@@ -31,27 +42,29 @@ public final class Harness {
     private static final int MAX_RENDERED = 4 * 1024 * 1024 - 1024;
     private static final String REPORT = "/proc/self/fd/3";
 
-    /** One test: a call into the user's code, returning what it returned (boxed). */
-    @FunctionalInterface
-    public interface Call {
-        Object call(int index) throws Throwable;
-    }
-
     private Harness() {}
 
-    public static void run(String[] args, String userFile, Call tests) {
-        String nonce = args.length > 0 ? args[0] : "";
-        int index = args.length > 1 ? Integer.parseInt(args[1]) : -1;
+    public static void main(String[] args) {
+        String testsClass = args[0];
+        String userFile = args[1];
+        String testsFile = args[2];
+        String nonce = args[3];
+        int index = Integer.parseInt(args[4]);
+        boolean custom = "custom".equals(args[5]);
         for (int i = 0; i < args.length; i++) {
             args[i] = "";
         }
         System.clearProperty("sun.java.command");
         scrubCommandLine(nonce);
         FileOutputStream report;
+        Method call;
         try {
             report = new FileOutputStream(REPORT);
-        } catch (IOException exc) {
-            System.err.println("coderunner: no report channel: " + exc);
+            call = Class.forName(testsClass, false, Harness.class.getClassLoader())
+                .getDeclaredMethod("call", int.class);
+            call.setAccessible(true);
+        } catch (IOException | ReflectiveOperationException exc) {
+            System.err.println("coderunner: cannot start the test: " + exc);
             Runtime.getRuntime().halt(EXIT_RAISED);
             return;
         }
@@ -61,9 +74,12 @@ public final class Harness {
         String payload;
         int exit = 0;
         try {
-            Object returned = tests.call(index);
+            Object returned = invoke(call, index);
             StringBuilder text = new StringBuilder();
-            if (render(returned, text, 0)) {
+            if (custom) {
+                kind = "passed";
+                payload = "";
+            } else if (render(returned, text, 0)) {
                 kind = "value";
                 payload = text.toString();
             } else {
@@ -74,6 +90,16 @@ public final class Harness {
             kind = "memory";
             payload = exc.getClass().getName();
             exit = EXIT_MEMORY;
+        } catch (AssertionError exc) {
+            if (custom) {
+                kind = "failed";
+                payload = failure(exc, testsFile);
+            } else {
+                kind = "raised";
+                payload = describe(exc);
+                err.print(trimmedTrace(exc, userFile));
+                exit = EXIT_RAISED;
+            }
         } catch (Throwable exc) {
             kind = "raised";
             payload = describe(exc);
@@ -90,6 +116,40 @@ public final class Harness {
             // The user's code closed the channel: no report, and the test is not passed.
         }
         Runtime.getRuntime().halt(exit);
+    }
+
+    private static Object invoke(Method call, int index) throws Throwable {
+        try {
+            return call.invoke(null, index);
+        } catch (InvocationTargetException wrapped) {
+            throw wrapped.getCause();
+        }
+    }
+
+    /**
+     * A failed assertion as the literal {@code [line, expected, actual, message]}: the
+     * line of the generated tests file it was raised at (0 if none), JUnit's string
+     * representations of the expected and actual values (null when it has none).
+     */
+    private static String failure(AssertionError exc, String testsFile) {
+        Object expected = null;
+        Object actual = null;
+        if (exc instanceof AssertionFailedError) {
+            AssertionFailedError junit = (AssertionFailedError) exc;
+            expected = junit.isExpectedDefined() ? junit.getExpected().getStringRepresentation() : null;
+            actual = junit.isActualDefined() ? junit.getActual().getStringRepresentation() : null;
+        }
+        int line = 0;
+        for (StackTraceElement frame : exc.getStackTrace()) {
+            if (testsFile.equals(frame.getFileName())) {
+                line = frame.getLineNumber();
+                break;
+            }
+        }
+        String message = exc.getMessage() == null ? exc.getClass().getName() : exc.getMessage();
+        StringBuilder text = new StringBuilder();
+        render(new Object[] {line, expected, actual, message}, text, 0);
+        return text.toString();
     }
 
     /** Overwrite the nonce in this process's argv memory (what /proc/self/cmdline shows). */
@@ -141,9 +201,9 @@ public final class Harness {
     }
 
     /**
-     * Render a returned value as a literal: numbers, booleans, chars, strings, null,
-     * arrays and lists of them. Only JDK types whose text cannot lie are rendered; any
-     * other object makes this false, with its class name in {@code text}.
+     * Render a returned value as a literal: numbers, booleans, chars, strings, null, and
+     * arrays, lists, sets and maps of them. Only JDK types whose text cannot lie are
+     * rendered; any other object makes this false, with its class name in {@code text}.
      */
     static boolean render(Object value, StringBuilder text, int depth) {
         if (text.length() > MAX_RENDERED || depth > 100) {
@@ -178,18 +238,60 @@ public final class Harness {
                 }
             }
             text.append(']');
-        } else if (value instanceof List<?> && value.getClass().getName().startsWith("java.util.")) {
-            // JDK lists only: a user's List could make its own elements up as it is read.
-            Object[] items = new ArrayList<>((List<?>) value).toArray();
-            return render(items, text, depth);
+        } else if (!fromTheJdk(value)) {
+            // A user's List, Set or Map could make its own elements up as it is read.
+            return notPlain(value, text);
+        } else if (value instanceof List<?>) {
+            return renderAll('[', new ArrayList<>((List<?>) value), text, depth);
+        } else if (value instanceof Set<?>) {
+            return renderAll('{', new ArrayList<>((Set<?>) value), text, depth);
+        } else if (value instanceof Map<?, ?>) {
+            List<Object> flat = new ArrayList<>();
+            for (Map.Entry<?, ?> entry : new ArrayList<>(((Map<?, ?>) value).entrySet())) {
+                flat.add(entry.getKey());
+                flat.add(entry.getValue());
+            }
+            text.append('{');
+            for (int i = 0; i < flat.size(); i += 2) {
+                text.append(i == 0 ? "" : ", ");
+                if (!render(flat.get(i), text, depth + 1)) {
+                    return false;
+                }
+                text.append(": ");
+                if (!render(flat.get(i + 1), text, depth + 1)) {
+                    return false;
+                }
+            }
+            text.append('}');
         } else {
-            text.setLength(0);
-            String what = value instanceof Map<?, ?> ? "a map (maps cannot be compared yet)" : "an object";
-            text.append("returned ").append(what).append(" of class ").append(value.getClass().getName())
-                .append("; only numbers, booleans, chars, strings, arrays and lists can be compared");
-            return false;
+            return notPlain(value, text);
         }
         return true;
+    }
+
+    private static boolean renderAll(char open, Collection<?> items, StringBuilder text, int depth) {
+        text.append(open);
+        boolean first = true;
+        for (Object item : items) {
+            text.append(first ? "" : ", ");
+            first = false;
+            if (!render(item, text, depth + 1)) {
+                return false;
+            }
+        }
+        text.append(open == '{' ? '}' : ']');
+        return true;
+    }
+
+    private static boolean fromTheJdk(Object value) {
+        return value.getClass().getName().startsWith("java.util.");
+    }
+
+    private static boolean notPlain(Object value, StringBuilder text) {
+        text.setLength(0);
+        text.append("returned an object of class ").append(value.getClass().getName())
+            .append("; only numbers, booleans, chars, strings, arrays, lists, sets and maps of them can be compared");
+        return false;
     }
 
     /** Escapes as the shared literal grammar reads them; a lone surrogate stays unreadable. */

@@ -1,11 +1,22 @@
 package coderunner;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.opentest4j.AssertionFailedError;
 
-/** Run once while the image is built, so that the class-data-sharing archive holds the
- * classes a typical test loads (the harness, collections, lambdas, strings). */
+/** Run once while the image is built, as the generated tests class would be, so that the
+ * class-data-sharing archive holds the classes a typical test loads: the harness,
+ * collections, lambdas, strings, and JUnit's assertions failing and passing. */
 final class Warmup {
     private Warmup() {}
 
@@ -19,9 +30,18 @@ final class Warmup {
         return out;
     }
 
-    public static void main(String[] args) {
-        Harness.run(args, "Warmup.java", index -> index == 0
-            ? evens(new int[] {1, 2, 3, 4})
-            : Arrays.asList("a", "b\n", 1.5, 'c', new int[][] {{1}}, List.of(1L, 2L), evens(new int[] {2})));
+    static Object call(int index) {
+        assertEquals(List.of(2, 4), evens(new int[] {1, 2, 3, 4}));
+        assertArrayEquals(new int[] {1}, new int[] {1});
+        assertTrue(index == 0);
+        assertThrows(ArithmeticException.class, () -> evens(new int[] {1 / index}));
+        try {
+            assertEquals(1.5, 2.5, 1e-9, "warm-up");
+        } catch (AssertionFailedError expected) {
+            expected.getExpected().getStringRepresentation();
+        }
+        Map<String, Integer> counts = new HashMap<>(Map.of("a", 1));
+        return Arrays.asList("a", "b\n", 1.5, 'c', new int[][] {{1}}, List.of(1L, 2L), evens(new int[] {2}),
+            counts, new TreeMap<>(counts), new HashSet<>(List.of(1, 2)));
     }
 }

@@ -6,20 +6,23 @@ code is graded in function mode: each input/expected test calls a method of
 ``class Solution`` (or a static method of the code's classes) once, in a JVM of its own,
 so that an ``exit``, a hang or corrupted static state decides only that test (see
 ``program.py`` for the generated entry, ``judge.py`` for how a result is trusted). An
-explicit mode overrides that rule. Custom validation is not supported yet.
+explicit mode overrides that rule. A test's ``custom_validation_code`` is the body of a
+JUnit 5 test method (``assertEquals``, ``assertArrayEquals``, ``assertThrows``, ...) that
+calls the user's code; JUnit's expected/actual message is its evidence.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
+from dataclasses import replace
 
 from coderunner.domain.grading import grade_run
-from coderunner.domain.outcome import Grade, ProcessOutcome, TestOutcome
+from coderunner.domain.outcome import Grade, ProcessOutcome, TestOutcome, Verdict
 from coderunner.domain.sandbox_job import SandboxJob, SandboxRun, Step
 from coderunner.domain.submission import Limits, Mode, Submission
 from coderunner.languages.java import toolchain
-from coderunner.languages.java.judge import judge_function, judge_program
+from coderunner.languages.java.judge import custom_lines, judge_function, judge_program
 from coderunner.languages.java.program import Plan, build
 from coderunner.languages.plugin import GeneratedProgram
 
@@ -32,8 +35,8 @@ class JavaLanguage:
     >>> from coderunner.domain.submission import TestCase
     >>> code = "class Solution { public int twice(int x) { return 2 * x; } }"
     >>> submission = Submission.create(language="java", code=code, tests=[TestCase("t1", "2", "4")])
-    >>> JAVA.generate(submission, nonce="ab12").job.run[0].argv[-3:]
-    ('CoderunnerTests', 'ab12', '0')
+    >>> JAVA.generate(submission, nonce="ab12").job.run[0].argv[-7:]
+    ('coderunner.Harness', 'CoderunnerTests', 'Solution.java', 'CoderunnerTests.java', 'ab12', '0', 'value')
     """
 
     name = "java"
@@ -64,8 +67,12 @@ class JavaLanguage:
             )
         else:
             run = tuple(
-                Step(f"test-{i}", toolchain.function_argv(memory_mb, nonce, i), report=True)
-                for i in range(len(plan.tests))
+                Step(
+                    f"test-{i}",
+                    toolchain.function_argv(memory_mb, plan.tests_class, plan.file_name, nonce, i, test.custom),
+                    report=True,
+                )
+                for i, test in enumerate(plan.tests)
             )
         job = SandboxJob(
             image=self.image,
@@ -77,10 +84,10 @@ class JavaLanguage:
         )
         return GeneratedProgram(
             job=job,
-            source=generated.files.get(toolchain.TESTS_SOURCE, ""),
+            source=generated.files.get(f"{plan.tests_class}.java", ""),
             generator=GENERATOR,
             test_count=len(plan.tests),
-            custom_validation_used=False,
+            custom_validation_used=any(test.custom for test in plan.tests),
             generation_ms=round((time.perf_counter() - started) * 1000),
             context=plan,
         )
@@ -99,7 +106,14 @@ class JavaLanguage:
         details = {"mode": plan.mode.value}
         if plan.target:
             details["function"] = plan.target
-        return grade_run(run, [t.test_id for t in plan.tests], judge, details)
+        graded = grade_run(run, [t.test_id for t in plan.tests], judge, details)
+        if plan.mode is Mode.PROGRAM or graded.verdict is not Verdict.COMPILATION_ERROR:
+            return graded
+        return replace(
+            graded,
+            compile_output=custom_lines(plan, graded.compile_output),
+            error_message=custom_lines(plan, graded.error_message),
+        )
 
 
 JAVA = JavaLanguage()

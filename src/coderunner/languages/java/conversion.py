@@ -3,7 +3,8 @@
 A type is read from its text (``int``, ``Integer``, ``long[]``, ``List<List<Integer>>``,
 ``java.util.List<String>``...) and each literal becomes an expression javac types
 exactly so: ``5L`` for a ``long``, ``new int[][] {new int[] {1}}`` for an ``int[][]``,
-a mutable ``java.util.ArrayList`` for a list. A literal that does not fit the type is a
+a mutable ``java.util.ArrayList`` for a list, ``HashSet``/``HashMap`` for a set or map
+(``TreeSet``/``TreeMap`` for a sorted one). A literal that does not fit the type is a
 ``TemplateError`` (the overload is then not the one a test meant).
 
 >>> from coderunner.languages.literals import parse_value
@@ -17,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from coderunner.errors import TemplateError
-from coderunner.languages.literals import Array, Bool, Char, Float, Int, Literal, Null, Str, render
+from coderunner.languages.literals import Array, Bool, Char, Float, Int, Literal, Map, Null, Set, Str, render
 
 _INTEGRAL = {"byte": 8, "short": 16, "int": 32, "long": 64}
 _BOXES = {
@@ -26,6 +27,16 @@ _BOXES = {
 }  # fmt: skip
 _PRIMITIVES = frozenset({*_INTEGRAL, "float", "double", "boolean", "char"})
 _LISTS = frozenset({"List", "ArrayList", "LinkedList", "Collection", "Iterable"})
+# Each java.util set or map type a parameter may declare → the class its argument is made of.
+_SETS = {
+    "Set": "HashSet", "HashSet": "HashSet", "LinkedHashSet": "LinkedHashSet",
+    "SortedSet": "TreeSet", "NavigableSet": "TreeSet", "TreeSet": "TreeSet",
+}  # fmt: skip
+_MAPS = {
+    "Map": "HashMap", "HashMap": "HashMap", "LinkedHashMap": "LinkedHashMap",
+    "SortedMap": "TreeMap", "NavigableMap": "TreeMap", "TreeMap": "TreeMap",
+}  # fmt: skip
+_UTIL = (_LISTS - {"Iterable"}) | set(_SETS) | set(_MAPS)
 _TOKEN = re.compile(r"\s*([A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*|<|>|,|\[\s*\]|\?|\.\.\.)")
 
 
@@ -41,7 +52,7 @@ class JavaType:
 
     def source(self) -> str:
         """The type as generated code writes it (collections fully qualified)."""
-        name = f"java.util.{self.name}" if self.name in _LISTS - {"Iterable"} or self.name == "Map" else self.name
+        name = f"java.util.{self.name}" if self.name in _UTIL else self.name
         name = "java.lang.Iterable" if self.name == "Iterable" else name
         args = f"<{', '.join(a.source() for a in self.arguments)}>" if self.arguments else ""
         return name + args + "[]" * self.dimensions
@@ -105,7 +116,41 @@ def java_value(kind: JavaType, value: Literal) -> str:
             return f"new {name}()"
         items = ", ".join(java_value(target, item) for item in value.items)
         return f"new {name}(java.util.Arrays.<{item_type.source()}>asList({items}))"
+    if kind.name in _SETS and len(kind.arguments) == 1:
+        return _set(kind, value)
+    if kind.name in _MAPS and len(kind.arguments) == 2:
+        return _map(kind, value)
     return _scalar(kind, value)
+
+
+def _set(kind: JavaType, value: Literal) -> str:
+    """A set from a set literal, or an array (its order does not matter) or ``{}``."""
+    if not isinstance(value, Set | Array) and value != Map(()):
+        raise _mismatch(kind, value)
+    items = value.items if isinstance(value, Set | Array) else ()
+    element = kind.arguments[0]
+    name = f"java.util.{_SETS[kind.name]}<{element.source()}>"
+    if not items:
+        return f"new {name}()"
+    listed = ", ".join(java_value(element, item) for item in items)
+    return f"new {name}(java.util.Arrays.<{element.source()}>asList({listed}))"
+
+
+def _map(kind: JavaType, value: Literal) -> str:
+    """A map from a map literal; its entries go through ``Map.entry``, which takes no null."""
+    if not isinstance(value, Map):
+        raise _mismatch(kind, value)
+    key_type, value_type = kind.arguments
+    name = f"java.util.{_MAPS[kind.name]}<{key_type.source()}, {value_type.source()}>"
+    if not value.items:
+        return f"new {name}()"
+    entries = []
+    for key, item in value.items:
+        if isinstance(key, Null) or isinstance(item, Null):
+            raise TemplateError(f"{render(value)}: a Java map argument cannot hold null")
+        witness = f"<{key_type.source()}, {value_type.source()}>"
+        entries.append(f"java.util.Map.{witness}entry({java_value(key_type, key)}, {java_value(value_type, item)})")
+    return f"new {name}(java.util.Map.ofEntries({', '.join(entries)}))"
 
 
 def _scalar(kind: JavaType, value: Literal) -> str:

@@ -1,21 +1,30 @@
 """The test program: a generated entry class around the user's method, or a whole program.
 
 Function mode compiles the user's code as it is (in the file its public class names)
-beside a generated ``CoderunnerTests.java``::
+beside a generated ``CoderunnerTests.java`` (another name if the user's code has a
+class of that name), whose ``call(index)`` the harness (``coderunner.Harness``) invokes::
 
+    import java.util.*;
+    import static org.junit.jupiter.api.Assertions.*;
     final class CoderunnerTests {
-        public static void main(String[] args) { coderunner.Harness.run(args, "<file>", CoderunnerTests::call); }
-        private static Object call(int index) throws Throwable { switch (index) { case 0: return t0(); ... } }
+        static Object call(int index) throws Throwable {
+            switch (index) { case 0: return t0(); case 1: c1(); return null; ... }
+        }
         private static Object t0() throws Throwable { return new Solution().twoSum(new int[] {2, 7}, 9); }
+        private static void c1() throws Throwable {
+    assertArrayEquals(new int[] {0, 1}, new Solution().twoSum(new int[] {2, 7}, 9));  // a custom body, verbatim
+        }
     }
 
-It holds the tests' arguments, never their expected values nor the nonce: those stay
-outside the sandbox and on the harness's stack (``docker/java/harness``). Whole-program
+It holds the tests' arguments and custom bodies, never the expected values of the
+others nor the nonce: those stay outside the sandbox and on the harness's stack
+(``docker/java/harness``). Whole-program
 mode compiles the code alone and runs its ``main`` through ``coderunner.ProgramMain``.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from coderunner.domain.submission import DEFAULT_TOLERANCE, Mode, Submission, TestCase, Tolerance
@@ -37,6 +46,9 @@ class PlannedTest:
     expected: str = ""  # the expected literal (canonical) or expected stdout
     expected_value: Literal | None = None
     tolerance: Tolerance = DEFAULT_TOLERANCE  # for returned floating-point numbers
+    custom: bool = False  # a custom validation body (the body of a JUnit 5 test method)
+    body: str = ""  # that body
+    body_line: int = 0  # the line of the generated tests file its first line is on
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,7 @@ class Plan:
     nonce: str = ""
     target: str = ""  # the method under test, for messages
     main_class: str = ""  # whole-program mode
+    tests_class: str = toolchain.TESTS_CLASS  # function mode's generated class
 
 
 @dataclass(frozen=True)
@@ -63,47 +76,100 @@ def build(submission: Submission, nonce: str) -> Generated:
     """
     source = read_source(submission.code)
     mode = submission.mode or (Mode.PROGRAM if source.main_classes else Mode.FUNCTION)
-    for test in submission.tests:
-        if test.is_custom:
-            raise TemplateError("custom_validation_code is not supported for Java yet", test.id)
     if mode is Mode.PROGRAM:
         return _whole_program(submission, source)
-    cases = [_parse(test) for test in submission.tests]
+    tests_class = _tests_class(source)
+    tests_file = f"{tests_class}.java"
+    cases = [_parse(test) for test in submission.tests if not test.is_custom]
+    for test in submission.tests:
+        if test.is_custom:
+            _check_custom(test)
     try:
-        method, types = _choose(source, cases, submission.function_name)
+        method, types = _choose(source, cases, submission.function_name) if cases else (None, ())
     except TemplateError as exc:
         if not source.has_errors:
             raise
         # tree-sitter saw broken code: let javac explain it rather than our reader.
-        return Generated({source.file_name: submission.code, toolchain.TESTS_SOURCE: _broken(exc)}, _plan(source, ()))
-    calls = [_call(method, types, arguments) for _, arguments, _ in cases]
-    by_id = {test.id: test for test in submission.tests}
-    tests = tuple(
-        PlannedTest(
-            test_id,
-            f"{method.name}({', '.join(map(render, arguments))})",
-            render(expected),
-            expected,
-            submission.tolerance_for(by_id[test_id]),
+        plan = Plan(Mode.FUNCTION, (), source.file_name, tests_class=tests_class)
+        return Generated({source.file_name: submission.code, tests_file: _broken(tests_class, exc)}, plan)
+    by_id = {case[0]: case for case in cases}
+    header = _HEADER.format(tests_class=tests_class).splitlines()
+    switch: list[str] = []
+    bodies: list[str] = []
+    tests: list[PlannedTest] = []
+    line = len(header) + len(submission.tests) + len(_FOOTER_OF_SWITCH) + 1  # the first line of the bodies
+    for index, test in enumerate(submission.tests):
+        if test.is_custom:
+            switch.append(f"            case {index}: c{index}(); return null;")
+            code = test.custom_validation_code.rstrip("\n")
+            method_lines = ["", f"    private static void c{index}() throws Throwable {{", *code.split("\n"), "    }"]
+            tests.append(PlannedTest(test.id, custom=True, body=code, body_line=line + 2))
+        else:
+            assert method is not None
+            _, arguments, expected = by_id[test.id]
+            switch.append(f"            case {index}: return t{index}();")
+            call = _call(method, types, arguments)
+            method_lines = ["", f"    private static Object t{index}() throws Throwable {{", f"        return {call};"]
+            method_lines.append("    }")
+            shown = f"{method.name}({', '.join(map(render, arguments))})"
+            tolerance = submission.tolerance_for(test)
+            tests.append(PlannedTest(test.id, shown, render(expected), expected, tolerance))
+        bodies += method_lines
+        line += len(method_lines)
+    entry = "\n".join([*header, *switch, *_FOOTER_OF_SWITCH, *bodies, "}"]) + "\n"
+    target = method.display if method else ""
+    plan = Plan(Mode.FUNCTION, tuple(tests), source.file_name, nonce, target, tests_class=tests_class)
+    return Generated({source.file_name: submission.code, tests_file: entry}, plan)
+
+
+# The generated class never names the harness (which finds it by name): any name the
+# user's code gives its own classes, even one of the harness's, still compiles.
+_HEADER = """import java.util.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+final class {tests_class} {{
+    static Object call(int index) throws Throwable {{
+        switch (index) {{"""
+_FOOTER_OF_SWITCH = (
+    '            default: throw new IllegalArgumentException("no test " + index);',
+    "        }",
+    "    }",
+)
+_ASSERTION = re.compile(r"\b(?:assert[A-Z]\w*|fail)\s*\(")
+
+
+def _tests_class(source: Source) -> str:
+    """``CoderunnerTests``, or a name none of the user's top-level types has."""
+    name, number = toolchain.TESTS_CLASS, 1
+    while name in source.types:
+        name, number = f"{toolchain.TESTS_CLASS}{number}", number + 1
+    return name
+
+
+def _check_custom(test: TestCase) -> None:
+    """A custom body must call a JUnit assertion (or ``fail``), or it checks nothing."""
+    if not _ASSERTION.search(test.custom_validation_code):
+        raise TemplateError(
+            "custom_validation_code calls no JUnit 5 assertion (assertEquals, assertTrue, assertThrows, fail, ...), "
+            "so it can check nothing",
+            test.id,
         )
-        for test_id, arguments, expected in cases
-    )
-    entry = _entry(source.file_name, calls)
-    plan = Plan(Mode.FUNCTION, tests, source.file_name, nonce, method.display)
-    return Generated({source.file_name: submission.code, toolchain.TESTS_SOURCE: entry}, plan)
 
 
 def _whole_program(submission: Submission, source: Source) -> Generated:
+    for test in submission.tests:
+        if test.is_custom:
+            raise TemplateError(
+                "custom_validation_code needs a method to call, but the code is graded as a whole program "
+                '(it has a public static void main(String[]), or the request asked for "program")',
+                test.id,
+            )
     if not source.main_classes:
         raise TemplateError("program mode runs a class's public static void main(String[]), but the code has none")
     main = source.public_type if source.public_type in source.main_classes else source.main_classes[0]
     file_name = source.file_name if source.public_type else f"{main}.java"
     tests = tuple(PlannedTest(t.id, expected=t.expected_output) for t in submission.tests)
     return Generated({file_name: submission.code}, Plan(Mode.PROGRAM, tests, file_name, main_class=main))
-
-
-def _plan(source: Source, tests: tuple[PlannedTest, ...]) -> Plan:
-    return Plan(Mode.FUNCTION, tests, source.file_name)
 
 
 def _parse(test: TestCase) -> tuple[str, tuple[Literal, ...], Literal]:
@@ -176,27 +242,8 @@ def _call(method: Method, types: tuple[JavaType, ...], arguments: tuple[Literal,
     return f"{receiver}.{method.name}({', '.join(_arguments(method, types, arguments))})"
 
 
-def _entry(file_name: str, calls: list[str]) -> str:
-    quoted = file_name.replace("\\", "\\\\").replace('"', '\\"')
-    lines = [
-        f"final class {toolchain.TESTS_CLASS} {{",
-        "    public static void main(String[] args) {",
-        f'        coderunner.Harness.run(args, "{quoted}", {toolchain.TESTS_CLASS}::call);',
-        "    }",
-        "",
-        "    private static Object call(int index) throws Throwable {",
-        "        switch (index) {",
-    ]
-    lines += [f"            case {i}: return t{i}();" for i in range(len(calls))]
-    lines += ['            default: throw new IllegalArgumentException("no test " + index);', "        }", "    }"]
-    for index, call in enumerate(calls):
-        lines += ["", f"    private static Object t{index}() throws Throwable {{", f"        return {call};", "    }"]
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def _broken(problem: TemplateError) -> str:
+def _broken(tests_class: str, problem: TemplateError) -> str:
     """A class that cannot compile, whose error (after javac's about the user's code)
     says why there is nothing to test."""
     message = f"coderunner found no method to test: {problem.problem}".replace("\\", "\\\\").replace('"', "'")
-    return f'final class {toolchain.TESTS_CLASS} {{\n    int problem = "{message}";\n}}\n'
+    return f'final class {tests_class} {{\n    int problem = "{message}";\n}}\n'

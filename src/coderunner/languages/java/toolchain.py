@@ -14,10 +14,16 @@ HARNESS_JAR = f"{HOME}/harness.jar"
 HARNESS_ARCHIVE = f"{HOME}/harness.jsa"  # CDS archive of the JDK's and the harness's classes
 JAVAC_ARCHIVE = f"{HOME}/javac.jsa"  # CDS archive of javac's classes
 CLASSES = "classes"  # javac's output in the workspace
-TESTS_CLASS = "CoderunnerTests"  # the generated function-mode entry point
-TESTS_SOURCE = f"{TESTS_CLASS}.java"
+TESTS_CLASS = "CoderunnerTests"  # the generated function-mode class, unless the user's code has one
+HARNESS_MAIN = "coderunner.Harness"
 PROGRAM_MAIN = "coderunner.ProgramMain"
-CLASS_PATH = f"{HARNESS_JAR}:{CLASSES}"  # the archive's class path first, or it is not used
+# JUnit 5's assertions (Debian's junit5), for custom validation bodies.
+LIBRARIES = tuple(
+    f"/usr/share/java/{jar}.jar"
+    for jar in ("junit-jupiter-api", "junit-platform-commons", "opentest4j", "apiguardian-api")
+)
+LIBRARY_PATH = ":".join((HARNESS_JAR, *LIBRARIES))
+CLASS_PATH = f"{LIBRARY_PATH}:{CLASSES}"  # the archive's class path first, or it is not used
 
 # Start-up over peak speed: tests are short. C1 only, serial GC, no perf-data file in
 # /tmp (it would also show the command line to other processes).
@@ -51,7 +57,7 @@ def compile_argv(files: tuple[str, ...]) -> tuple[str, ...]:
         "-Xmaxerrs",
         "50",
         "-cp",
-        HARNESS_JAR,
+        LIBRARY_PATH,
         "-d",
         CLASSES,
         *files,
@@ -73,9 +79,13 @@ def _java(memory_mb: int) -> tuple[str, ...]:
     )
 
 
-def function_argv(memory_mb: int, nonce: str, index: int) -> tuple[str, ...]:
-    """One function-mode test; the harness hides ``nonce`` from the user's code."""
-    return (*_java(memory_mb), TESTS_CLASS, nonce, str(index))
+def function_argv(
+    memory_mb: int, tests_class: str, user_file: str, nonce: str, index: int, custom: bool
+) -> tuple[str, ...]:
+    """Test ``index`` of the generated class ``tests_class`` (a custom validation body or
+    a call whose value is reported); the harness hides ``nonce`` from the user's code."""
+    kind = "custom" if custom else "value"
+    return (*_java(memory_mb), HARNESS_MAIN, tests_class, user_file, f"{tests_class}.java", nonce, str(index), kind)
 
 
 def program_argv(memory_mb: int, main_class: str, file_name: str) -> tuple[str, ...]:
