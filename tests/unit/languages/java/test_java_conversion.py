@@ -54,6 +54,15 @@ def test_unreadable_types_are_template_errors(text: str) -> None:
         ("int[][]", "[[1], []]", "new int[][] {new int[] {1}, new int[] {}}"),
         ("List<String>", "[]", "new java.util.ArrayList<String>()"),
         ("LinkedList<Integer>", "[1]", "new java.util.LinkedList<Integer>(java.util.Arrays.<Integer>asList(1))"),
+        (
+            "Map<String, Long>",
+            '{"a": 1}',
+            'new java.util.HashMap<String, Long>(java.util.Map.ofEntries(java.util.Map.<String, Long>entry("a", 1L)))',
+        ),
+        ("SortedMap<Integer, String>", "{}", "new java.util.TreeMap<Integer, String>()"),
+        ("Set<Character>", "{'a'}", "new java.util.HashSet<Character>(java.util.Arrays.<Character>asList('a'))"),
+        ("TreeSet<Integer>", "[2, 1]", "new java.util.TreeSet<Integer>(java.util.Arrays.<Integer>asList(2, 1))"),
+        ("Set<String>", "{}", "new java.util.HashSet<String>()"),
     ],
 )
 def test_each_literal_becomes_an_expression_of_exactly_the_type(kind: str, literal: str, expression: str) -> None:
@@ -72,6 +81,10 @@ def test_each_literal_becomes_an_expression_of_exactly_the_type(kind: str, liter
         ("int[]", "5", "5 is not an int[]"),
         ("List<Integer>", '["a"]', '"a" is not an Integer'),
         ("Map<String, Integer>", "[]", "[] is not a java.util.Map<String, Integer>"),
+        ("Map<String, Integer>", '{"a": "b"}', '"b" is not an Integer'),
+        ("Map<String, Integer>", '{"a": null}', '{"a": null}: a Java map argument cannot hold null'),
+        ("Set<Integer>", '{"a": 1}', '{"a": 1} is not a java.util.Set<Integer>'),
+        ("Map", "{}", "{} is not a java.util.Map"),
     ],
 )
 def test_a_literal_that_does_not_fit_is_a_template_error(kind: str, literal: str, problem: str) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from coderunner.domain.outcome import ProcessOutcome, ProcessStatus, TestStatus
-from coderunner.domain.submission import Tolerance
-from coderunner.languages.java.judge import judge_function, judge_program
-from coderunner.languages.java.program import PlannedTest
+from coderunner.domain.outcome import AssertionFailure, ProcessOutcome, ProcessStatus, TestStatus
+from coderunner.domain.submission import Mode, Tolerance
+from coderunner.languages.java.judge import custom_lines, judge_function, judge_program
+from coderunner.languages.java.program import Plan, PlannedTest
 from coderunner.languages.literals import parse_value
 
 NONCE = "0f" * 16
@@ -38,7 +38,7 @@ def test_a_different_value_fails_showing_both() -> None:
         "",  # exited before the harness reported
         "1234\nvalue\n[1.5, 2]",  # another nonce
         f"{NONCE}\nvalue\n[1.5, 2]{NONCE}\nvalue\n[1.5, 2]",  # written twice: garbage after the value
-        f"{NONCE}\npassed\n",  # a kind the harness never writes
+        f"{NONCE}\npassed\n",  # a kind the harness writes for custom bodies only
         f"{NONCE} value [1.5, 2]",
     ],
 )
@@ -97,4 +97,38 @@ def test_a_returned_double_is_compared_with_the_tests_tolerance() -> None:
     assert (TestStatus.FAILED, "returned 3.16, expected 3.14 (tolerance: absolute 0.01, relative 0)") == (
         judged.status,
         judged.message,
+    )
+
+
+CUSTOM = PlannedTest("t2", custom=True, body="int q = 7 / 2;\nassertEquals(4, q);", body_line=20)
+
+
+def test_a_custom_body_passes_only_on_its_own_kind_of_report() -> None:
+    assert TestStatus.PASSED == judge_function(CUSTOM, _outcome(f"{NONCE}\npassed\n"), NONCE).status
+    value = judge_function(CUSTOM, _outcome(f"{NONCE}\nvalue\n3"), NONCE)
+    assert (TestStatus.FAILED, "the test did not finish: its report is about something else") == (
+        value.status,
+        value.message,
+    )
+
+
+def test_a_failed_junit_assertion_shows_junits_expected_actual_and_the_bodys_line() -> None:
+    report = f'{NONCE}\nfailed\n[21, "4", "3", "expected: <4> but was: <3>"]'
+
+    judged = judge_function(CUSTOM, _outcome(report), NONCE)
+
+    assert (TestStatus.FAILED, "assertion failed (line 2): expected: <4> but was: <3>") == (
+        judged.status,
+        judged.message,
+    )
+    assert AssertionFailure("assertEquals(4, q);", "4", "3", 2, "expected: <4> but was: <3>") == judged.failures[0]
+
+
+def test_javacs_lines_inside_a_body_are_the_bodys_own() -> None:
+    plan = Plan(Mode.FUNCTION, (TEST, CUSTOM), "Solution.java", tests_class="CoderunnerTests")
+    output = "CoderunnerTests.java:21: error: x\nCoderunnerTests.java:5: error: y\nSolution.java:21: error: z"
+
+    assert (
+        "tests[1].custom_validation_code:2: error: x\nCoderunnerTests.java:5: error: y\nSolution.java:21: error: z"
+        == custom_lines(plan, output)
     )

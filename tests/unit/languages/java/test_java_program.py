@@ -6,9 +6,11 @@ import pytest
 
 from coderunner.domain.submission import Mode, Submission, TestCase, Tolerance
 from coderunner.errors import TemplateError
-from coderunner.languages.java import JAVA, toolchain
+from coderunner.languages.java import JAVA
 from coderunner.languages.java.program import build
 from coderunner.languages.java.source import read_source
+
+ENTRY = "CoderunnerTests.java"
 
 
 def _submission(code: str, tests: list[TestCase], **options: str) -> Submission:
@@ -38,7 +40,7 @@ def test_the_entry_class_calls_the_method_and_holds_neither_expected_values_nor_
     code = "class Solution { public long f(int[] xs, String s) { return xs.length; } }"
     generated = build(_submission(code, [TestCase("t1", '[1, 2], "a"', "424242")]), "feedc0de")
 
-    entry = generated.files[toolchain.TESTS_SOURCE]
+    entry = generated.files[ENTRY]
     assert 'return new Solution().f(new int[] {1, 2}, "a");' in entry
     assert "424242" not in entry
     assert "feedc0de" not in entry
@@ -55,7 +57,7 @@ def test_overloads_are_told_apart_by_arity_then_by_the_types_the_literals_fit() 
     )
     generated = build(_submission(code, [TestCase("t1", '"x"', "2")]), "n")
 
-    assert 'return Util.size("x");' in generated.files[toolchain.TESTS_SOURCE]
+    assert 'return Util.size("x");' in generated.files[ENTRY]
     assert "int Util.size(String) at line 3" == generated.plan.target
 
 
@@ -65,7 +67,7 @@ def test_function_name_chooses_among_several_methods() -> None:
         build(_submission(code, [TestCase("t1", "1", "1")]), "n")
 
     generated = build(_submission(code, [TestCase("t1", "1", "-1")], function_name="b"), "n")
-    assert "new Solution().b(1)" in generated.files[toolchain.TESTS_SOURCE]
+    assert "new Solution().b(1)" in generated.files[ENTRY]
 
 
 @pytest.mark.parametrize(
@@ -77,8 +79,8 @@ def test_function_name_chooses_among_several_methods() -> None:
         ("class Solution { public int f(int x) { return x; } }", TestCase("t1", "1", "[1"), "expected_output"),
         (
             "class Solution { public int f(int x) { return x; } }",
-            TestCase("t1", "", "", "assertEquals(1, 1);"),
-            "custom_validation_code is not supported for Java yet",
+            TestCase("t1", "", "", "new Solution().f(1);"),
+            "custom_validation_code calls no JUnit 5 assertion",
         ),
     ],
 )
@@ -102,7 +104,7 @@ def test_program_mode_needs_a_main_and_function_mode_ignores_one() -> None:
 def test_code_the_reader_cannot_make_sense_of_is_left_for_javac_to_explain() -> None:
     generated = build(_submission("class Solution { public int f( { }", [TestCase("t1", "1", "1")]), "n")
 
-    assert 'int problem = "coderunner found no method to test' in generated.files[toolchain.TESTS_SOURCE]
+    assert 'int problem = "coderunner found no method to test' in generated.files[ENTRY]
 
 
 def test_each_test_runs_in_a_jvm_of_its_own_with_the_heap_below_the_memory_limit() -> None:
@@ -110,7 +112,7 @@ def test_each_test_runs_in_a_jvm_of_its_own_with_the_heap_below_the_memory_limit
     program = JAVA.generate(_submission(code, [TestCase("t1", "1", "1"), TestCase("t2", "2", "2")]), nonce="abc")
 
     steps = program.job.run
-    assert [("CoderunnerTests", "abc", "0"), ("CoderunnerTests", "abc", "1")] == [s.argv[-3:] for s in steps]
+    assert [("abc", "0", "value"), ("abc", "1", "value")] == [s.argv[-3:] for s in steps]
     assert all(s.report for s in steps)
     assert "-Xmx160m" in steps[0].argv  # 256 MB limit: the JVM's own needs stay below it
 
@@ -129,3 +131,24 @@ def test_each_test_is_judged_with_its_own_tolerance_over_the_requests() -> None:
 
     assert Tolerance(absolute=0.01, relative=0.0) == planned["loose"].tolerance
     assert Tolerance(absolute=1e-6, relative=0.0) == planned["default"].tolerance
+
+
+def test_a_custom_body_is_a_method_of_the_entry_class_at_a_known_line() -> None:
+    code = "class Solution { public int f(int x) { return x; } }"
+    tests = [TestCase("t1", "1", "1"), TestCase("t2", custom_validation_code="int y = 2;\nassertEquals(2, y);")]
+    program = JAVA.generate(_submission(code, tests), nonce="abc")
+
+    plan = program.context
+    lines = program.source.split("\n")
+    body = plan.tests[1]
+    assert (True, "assertEquals(2, y);") == (program.custom_validation_used, lines[body.body_line])
+    assert ("custom", "value") == (program.job.run[1].argv[-1], program.job.run[0].argv[-1])
+
+
+def test_the_entry_class_takes_a_name_the_users_classes_do_not_have() -> None:
+    code = "class CoderunnerTests { }\nclass CoderunnerTests1 { }\nclass Solution { public int f(int x) { return x; } }"
+    program = JAVA.generate(_submission(code, [TestCase("t1", "1", "1")]), nonce="abc")
+
+    assert "final class CoderunnerTests2 {" in program.source
+    assert ("CoderunnerTests2", "Solution.java", "CoderunnerTests2.java") == program.job.run[0].argv[-6:-3]
+    assert "coderunner" not in program.source  # it never names the harness, which a user class could shadow
