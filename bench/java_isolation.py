@@ -99,14 +99,13 @@ def main() -> int:
         raise SystemExit(f"the measurement failed:\n{output.stderr[-2000:]}")
     samples: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for line in output.stdout.splitlines():
-        name, mode, wall, user, system = line.split("|")
-        samples.setdefault((name, mode), []).append((float(wall), float(user) + float(system)))
+        name, mode, real, user, system = line.split("|")
+        samples.setdefault((name, mode), []).append((float(real), float(user) + float(system)))
     print(f"{exercise.name}: {len(program.job.run)} tests, median of {args.rounds} interleaved rounds")
     print(f"{'flags':34} {'mode':22} {'wall s':>7} {'CPU s':>7}")
     for (name, mode), values in samples.items():
-        wall = statistics.median(w for w, _ in values)
-        cpu = statistics.median(c for _, c in values)
-        print(f"{name:34} {mode:22} {wall:7.3f} {cpu:7.3f}")
+        print(f"{name:34} {mode:22} {statistics.median(w for w, _ in values):7.3f}", end=" ")
+        print(f"{statistics.median(c for _, c in values):7.3f}")
     return 0
 
 
