@@ -37,7 +37,7 @@ lint: venv
 	$(VENV)/bin/lint-imports
 
 bench: venv engine images
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean-containers:
 	docker ps -aq --filter label=org.coderunner.role=sandbox | xargs -r docker rm -f

@@ -95,31 +95,47 @@ def build(submission: Submission, nonce: str) -> Generated:
     by_id = {case[0]: case for case in cases}
     header = _HEADER.format(tests_class=tests_class).splitlines()
     switch: list[str] = []
-    bodies: list[str] = []
+    methods: list[str] = []
     tests: list[PlannedTest] = []
-    line = len(header) + len(submission.tests) + len(_FOOTER_OF_SWITCH) + 1  # the first line of the bodies
+    line = len(header) + len(submission.tests) + len(_FOOTER_OF_SWITCH) + 1  # where the test methods begin
     for index, test in enumerate(submission.tests):
         if test.is_custom:
-            switch.append(f"            case {index}: c{index}(); return null;")
-            code = test.custom_validation_code.rstrip("\n")
-            method_lines = ["", f"    private static void c{index}() throws Throwable {{", *code.split("\n"), "    }"]
-            tests.append(PlannedTest(test.id, custom=True, body=code, body_line=line + 2))
+            case, lines, planned = _custom_test(index, test, line)
         else:
             assert method is not None
-            _, arguments, expected = by_id[test.id]
-            switch.append(f"            case {index}: return t{index}();")
-            call = _call(method, types, arguments)
-            method_lines = ["", f"    private static Object t{index}() throws Throwable {{", f"        return {call};"]
-            method_lines.append("    }")
-            shown = f"{method.name}({', '.join(map(render, arguments))})"
-            tolerance = submission.tolerance_for(test)
-            tests.append(PlannedTest(test.id, shown, render(expected), expected, tolerance))
-        bodies += method_lines
-        line += len(method_lines)
-    entry = "\n".join([*header, *switch, *_FOOTER_OF_SWITCH, *bodies, "}"]) + "\n"
+            case, lines, planned = _value_test(index, test, by_id[test.id], method, types, submission)
+        switch.append(f"            case {index}: {case}")
+        methods += lines
+        tests.append(planned)
+        line += len(lines)
+    entry = "\n".join([*header, *switch, *_FOOTER_OF_SWITCH, *methods, "}"]) + "\n"
     target = method.display if method else ""
     plan = Plan(Mode.FUNCTION, tuple(tests), source.file_name, nonce, target, tests_class=tests_class)
     return Generated({source.file_name: submission.code, tests_file: entry}, plan)
+
+
+def _custom_test(index: int, test: TestCase, line: int) -> tuple[str, list[str], PlannedTest]:
+    """The switch case, the method (starting at ``line`` of the file) and the plan of a custom body."""
+    body = re.sub(r"\r\n?", "\n", test.custom_validation_code).rstrip("\n")  # javac's line breaks, counted alike
+    lines = ["", f"    private static void c{index}() throws Throwable {{", *body.split("\n"), "    }"]
+    return f"c{index}(); return null;", lines, PlannedTest(test.id, custom=True, body=body, body_line=line + 2)
+
+
+def _value_test(
+    index: int,
+    test: TestCase,
+    case: tuple[str, tuple[Literal, ...], Literal],
+    method: Method,
+    types: tuple[JavaType, ...],
+    submission: Submission,
+) -> tuple[str, list[str], PlannedTest]:
+    """The switch case, the method and the plan of an input/expected test."""
+    _, arguments, expected = case
+    call = _call(method, types, arguments)
+    lines = ["", f"    private static Object t{index}() throws Throwable {{", f"        return {call};", "    }"]
+    shown = f"{method.name}({', '.join(map(render, arguments))})"
+    planned = PlannedTest(test.id, shown, render(expected), expected, submission.tolerance_for(test))
+    return f"return t{index}();", lines, planned
 
 
 # The generated class never names the harness (which finds it by name): any name the
