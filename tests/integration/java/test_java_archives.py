@@ -41,3 +41,23 @@ async def test_javac_and_the_test_jvms_start_from_their_archives(sandbox: Docker
     result = JAVA.grade(submission, program, await sandbox.execute(job))
 
     assert Verdict.ACCEPTED == result.verdict, (result.compile_output, result.tests)
+
+
+async def test_junits_assertions_come_from_the_archive_too(sandbox: DockerSandbox) -> None:
+    """A custom validation body's JVM loads JUnit's classes from the archive, not its jars."""
+    code = "class Solution { public int twice(int x) { return 2 * x; } }\n"
+    body = "assertEquals(4, new Solution().twice(2));\nassertThrows(NullPointerException.class, () -> { throw null; });"
+    test = TestCase("t1", custom_validation_code=body)
+    submission = Submission.create(language="java", code=code, tests=[test], limits=JAVA.default_limits)
+    program = JAVA.generate(submission)
+    step = _strict(program.job.run[0])
+    at = step.argv.index("-cp")
+    logged = replace(step, argv=(*step.argv[:at], "-Xlog:class+load=info:stderr", *step.argv[at:]))
+    job = replace(program.job, run=(logged,))
+
+    run = await sandbox.execute(job)
+
+    assert Verdict.ACCEPTED == JAVA.grade(submission, program, run).verdict
+    loaded = run.run[0].stderr.decode()
+    assert "org.junit.jupiter.api.Assertions source: shared objects file" in loaded, loaded[-2000:]
+    assert "org.junit.jupiter.api.AssertThrows source: shared objects file" in loaded, loaded[-2000:]
