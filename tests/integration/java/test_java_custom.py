@@ -122,6 +122,56 @@ ATTACKS = {
     ),
 }
 
+# Scans its own process's memory for the nonce (the only 32-hex-digit string there, without
+# a security manager) and forges a pass with it.
+MEMORY_SCAN = """
+import java.io.*;
+import java.nio.charset.StandardCharsets;
+import java.util.*;
+class Solution {
+    public int add(int a, int b) throws Exception {
+        Set<String> found = new LinkedHashSet<>();
+        try (RandomAccessFile mem = new RandomAccessFile("/proc/self/mem", "r")) {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/maps"))) {
+                String[] f = line.split("\\s+");
+                if (!f[1].startsWith("rw")) continue;
+                String[] range = f[0].split("-");
+                long start = Long.parseUnsignedLong(range[0], 16), end = Long.parseUnsignedLong(range[1], 16);
+                byte[] buf = new byte[1 << 20];
+                for (long at = start; at < end; at += buf.length - 64) {
+                    int n = (int) Math.min(buf.length, end - at), run = 0;
+                    try { mem.seek(at); mem.readFully(buf, 0, n); } catch (IOException e) { break; }
+                    for (int i = 0; i < n; i++) {
+                        byte c = buf[i];
+                        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) { run++; continue; }
+                        if (run == 32) found.add(new String(buf, i - 32, 32, StandardCharsets.ISO_8859_1));
+                        run = 0;
+                    }
+                }
+            }
+        }
+        found.remove("00000000000000000000000000000000");
+        if (found.size() == 1) {
+            try (OutputStream out = new FileOutputStream("/proc/self/fd/3")) {
+                out.write((found.iterator().next() + "\\npassed\\n").getBytes(StandardCharsets.UTF_8));
+            }
+            Runtime.getRuntime().halt(0);
+        }
+        return 0;
+    }
+}
+"""
+ATTACKS["nonce_from_its_own_memory"] = MEMORY_SCAN
+# Reads the expected value out of the generated source in its workspace.
+ATTACKS["expected_value_from_the_generated_source"] = (
+    "import java.nio.file.*;\n"
+    "class Solution { public int add(int a, int b) throws Exception {\n"
+    '    String source = Files.readString(Path.of("CoderunnerTests.java"));\n'
+    '    java.util.regex.Matcher m = java.util.regex.Pattern.compile("assertEquals\\\\((\\\\d+), new Solution\\\\(\\\\)'
+    '\\\\.add\\\\(" + a + ", " + b).matcher(source);\n'
+    "    return m.find() ? Integer.parseInt(m.group(1)) : 0; } }"
+)
+
 
 @pytest.mark.parametrize("code", ATTACKS.values(), ids=ATTACKS.keys())
 async def test_the_attack_through_custom_validation_gains_no_test(grade: GradeFn, code: str) -> None:

@@ -42,11 +42,11 @@ async def test_a_test_that_exits_hangs_or_corrupts_statics_decides_only_its_own_
         TestCase("hangs", "2, 2", "4"),  # last: a hang spends the run's shared wall budget
     ]
 
-    result = await grade(SABOTEUR, tests, limits=replace(JAVA.default_limits, timeout_s=3))
+    result = await grade(SABOTEUR, tests, limits=replace(JAVA.default_limits, timeout_s=10))
 
     statuses = {t.test_id: t.status for t in result.tests}
     assert {
-        "exits": TestStatus.FAILED,
+        "exits": TestStatus.FAILED,  # exited 0 without a report
         "between": TestStatus.PASSED,
         "corrupts": TestStatus.PASSED,
         "after": TestStatus.PASSED,
@@ -62,7 +62,7 @@ async def test_the_same_sabotage_in_custom_validation_bodies_stays_in_its_own_te
     tests.insert(2, TestCase("corrupts_itself", custom_validation_code="new Solution().add(3, 3);\n" + body(4)))
     tests.append(TestCase("hangs", custom_validation_code=body(2)))
 
-    result = await grade(SABOTEUR, tests, limits=replace(JAVA.default_limits, timeout_s=3))
+    result = await grade(SABOTEUR, tests, limits=replace(JAVA.default_limits, timeout_s=10))
 
     assert ["corrupts", "next"] == result.approved_test_ids, result  # corrupts_itself spoilt its own JVM only
     assert "expected: <8> but was: <1008>" in result.tests[2].message

@@ -70,6 +70,7 @@ public final class Harness {
         }
         PrintStream out = System.out;
         PrintStream err = System.err;
+        confine();
         String kind;
         String payload;
         int exit = 0;
@@ -116,6 +117,18 @@ public final class Harness {
             // The user's code closed the channel: no report, and the test is not passed.
         }
         Runtime.getRuntime().halt(exit);
+    }
+
+    /**
+     * From here on, the user's code runs under the security policy the command line names
+     * (docker/java/tests.policy): no file it did not open, no native code, no private
+     * members of other classes, no exit. The JDK's warning that the security manager is
+     * deprecated goes to the process's first stderr, before any of the user's output;
+     * judge.py takes it off again.
+     */
+    @SuppressWarnings("removal")
+    private static void confine() {
+        System.setSecurityManager(new SecurityManager());
     }
 
     private static Object invoke(Method call, int index) throws Throwable {

@@ -103,6 +103,11 @@ class JavaLanguage:
                 return judge_program(plan.tests[index], outcome)
             return judge_function(plan.tests[index], outcome, plan.nonce)
 
+        if plan.mode is Mode.FUNCTION:
+            outcomes = tuple(
+                replace(o, stderr=o.stderr.removeprefix(toolchain.SECURITY_MANAGER_WARNING)) for o in run.run
+            )
+            run = replace(run, run=outcomes)
         details = {"mode": plan.mode.value}
         if plan.target:
             details["function"] = plan.target
