@@ -62,9 +62,9 @@ def _script(program: GeneratedProgram, rounds: int) -> str:
     for name, (drop, add) in VARIANTS.items():
         jvm = [*(arg for arg in argv[:main_at] if arg not in drop), *add]
         per_test = " ; ".join(
-            shlex.join([*jvm, *step.argv[main_at:]]) + " 3>/dev/null >/dev/null" for step in program.job.run
+            shlex.join([*jvm, *step.argv[main_at:]]) + " 3>/dev/null >/dev/null 2>&1" for step in program.job.run
         )
-        together = shlex.join([*jvm, "AllInOne", argv[main_at + 1], str(count)]) + " >/dev/null"
+        together = shlex.join([*jvm, "AllInOne", argv[main_at + 1], str(count)]) + " >/dev/null 2>&1"
         for mode, command in (("one JVM per test", per_test), ("all tests in one JVM", together)):
             lines.append(f"  echo -n {shlex.quote(f'{name}|{mode}|')}; {{ time ( {command} ) ; }} 2>&1")
     lines.append("done")

@@ -137,9 +137,8 @@ async def test_static_state_and_threads_of_one_test_never_reach_the_next(grade: 
     assert (Verdict.ACCEPTED, ["t1", "t2"]) == (result.verdict, result.approved_test_ids), result
 
 
-async def test_even_told_the_nonce_the_forgery_cannot_write_the_report(sandbox: DockerSandbox) -> None:
-    """Defence in depth: the nonce is hidden, and the security manager the harness installs
-    refuses the user's code the report channel (and /proc) anyway."""
+async def test_the_forgery_would_pass_with_the_nonce_so_hiding_it_is_what_stops_it(sandbox: DockerSandbox) -> None:
+    """The control for the nonce attacks above: the same forgery, told the nonce, passes."""
     nonce = "0123456789abcdef0123456789abcdef"
     code = FORGE.replace("WHERE", f'"{nonce}"')
     submission = Submission.create(language="java", code=code, tests=TESTS, limits=JAVA.default_limits)
@@ -147,5 +146,4 @@ async def test_even_told_the_nonce_the_forgery_cannot_write_the_report(sandbox: 
 
     result = JAVA.grade(submission, program, await sandbox.execute(program.job))
 
-    assert (Verdict.RUNTIME_ERROR, []) == (result.verdict, result.approved_test_ids), result
-    assert 'access denied ("java.io.FilePermission" "/proc/self/fd/3" "write")' in result.tests[0].message
+    assert (Verdict.ACCEPTED, ["t1", "t2"]) == (result.verdict, result.approved_test_ids), result

@@ -70,7 +70,9 @@ public final class Harness {
         }
         PrintStream out = System.out;
         PrintStream err = System.err;
-        confine();
+        if (custom) {
+            confine();
+        }
         String kind;
         String payload;
         int exit = 0;
@@ -120,9 +122,12 @@ public final class Harness {
     }
 
     /**
-     * From here on, the user's code runs under the security policy the command line names
-     * (docker/java/tests.policy): no file it did not open, no native code, no private
-     * members of other classes, no exit. The JDK's warning that the security manager is
+     * For a custom body, whose pass is the report's claim alone: from here on, the user's
+     * code runs under the security policy the command line names (docker/java/tests.policy):
+     * no file it did not open (so neither /proc/self/mem nor the generated source), no
+     * native code, no private members of other classes. A value test needs none of this
+     * (a forged report could only claim a value, which is compared outside with an expected
+     * value the JVM never saw), and starts about 70 ms of CPU faster without it. The JDK's warning that the security manager is
      * deprecated goes to the process's first stderr, before any of the user's output;
      * judge.py takes it off again.
      */

@@ -13,7 +13,7 @@ HOME = "/opt/coderunner/java"
 HARNESS_JAR = f"{HOME}/harness.jar"
 HARNESS_ARCHIVE = f"{HOME}/harness.jsa"  # CDS archive of the JDK's, the harness's and JUnit's classes
 JAVAC_ARCHIVE = f"{HOME}/javac.jsa"  # CDS archive of javac's classes
-POLICY = f"{HOME}/tests.policy"  # function mode's security policy: the user's code gets no permission
+POLICY = f"{HOME}/tests.policy"  # custom bodies' security policy: the user's code gets no permission
 CLASSES = "classes"  # javac's output in the workspace
 TESTS_CLASS = "CoderunnerTests"  # the generated function-mode class, unless the user's code has one
 HARNESS_MAIN = "coderunner.Harness"
@@ -32,8 +32,8 @@ _START_FAST = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData"
 _JVM_OVERHEAD_MB = 96  # metaspace, code cache, thread stacks and CDS beside the heap
 THREAD_STACK = "-Xss64m"  # deep recursion as in C++'s 8 MiB stacks, not Java's 1 MiB default
 
-# What the JDK prints on stderr when the harness installs its security manager
-# (Harness.confine), before any of the user's code runs: the JVM's words, not the user's.
+# What the JDK prints on stderr when the harness installs its security manager for a
+# custom body (Harness.confine), before any of the user's code runs: the JVM's words, not the user's.
 SECURITY_MANAGER_WARNING = (
     "WARNING: A terminally deprecated method in java.lang.System has been called\n"
     f"WARNING: System::setSecurityManager has been called by {HARNESS_MAIN} (file:{HARNESS_JAR})\n"
@@ -95,8 +95,8 @@ def function_argv(
     """Test ``index`` of the generated class ``tests_class`` (a custom validation body or
     a call whose value is reported); the harness hides ``nonce`` from the user's code."""
     kind = "custom" if custom else "value"
-    # The harness installs a security manager before the user's code runs (Harness.confine).
-    policy = ("-Djava.security.manager=allow", f"-Djava.security.policy={POLICY}")
+    # For a custom body the harness installs a security manager before the user's code runs (Harness.confine).
+    policy = ("-Djava.security.manager=allow", f"-Djava.security.policy={POLICY}") if custom else ()
     return (
         *_java(memory_mb),
         *policy,
