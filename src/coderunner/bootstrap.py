@@ -5,19 +5,27 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+import structlog
+
 from coderunner.domain.submission import Limits
 from coderunner.errors import InvalidSubmission
 from coderunner.languages.plugin import Language
 from coderunner.languages.registry import available_languages, get_language
+from coderunner.metrics.prometheus import PrometheusMetrics
 from coderunner.sandbox.docker_sandbox import DockerSandbox
 from coderunner.sandbox.engine import connect
 from coderunner.sandbox.images import ImageBuilder
+from coderunner.service.access import Access
+from coderunner.service.keys import ApiKeys
 from coderunner.service.pipeline import Pipeline
 from coderunner.service.recovery import recover
 from coderunner.service.scheduler import Scheduler
 from coderunner.settings import Settings
 from coderunner.store.database import create_engine_for, migrate
+from coderunner.store.key_store import SqlApiKeyStore
 from coderunner.store.sql_store import SqlExecutionStore
+
+log = structlog.get_logger("coderunner.bootstrap")
 
 # How long a stopping server keeps trying to write final states the database refused.
 FINAL_WRITES_GRACE_S = 10.0
@@ -31,6 +39,8 @@ class Services:
     store: SqlExecutionStore
     pipeline: Pipeline
     scheduler: Scheduler
+    access: Access
+    metrics: PrometheusMetrics
 
     def default_limits(self, language: Language) -> Limits:
         """What a ``language`` submission that asks for no limits gets (the plug-in's, as configured)."""
@@ -51,12 +61,17 @@ class Services:
                 await asyncio.to_thread(self.sandbox.start_pool, language.image, size, limits)
             else:
                 self.sandbox.pool_on_first_use(language.image, size, limits)
+        if self.settings.metrics_port is not None:
+            host = self.settings.metrics_host or self.settings.host
+            port = self.metrics.serve(host, self.settings.metrics_port)
+            log.info("metrics.listening", host=host, port=port)
 
     async def stop(self) -> None:
         await self.scheduler.drain()
         # Final states the database refused (it was away) get a last chance before the exit.
         await self.pipeline.close(timeout_s=FINAL_WRITES_GRACE_S)
         await asyncio.to_thread(self.sandbox.close)
+        self.metrics.close()
 
 
 def build_services(settings: Settings) -> Services:
@@ -67,21 +82,34 @@ def build_services(settings: Settings) -> Services:
     that is not registered or set a default limit out of range.
     """
     check_language_settings(settings)
+    metrics = PrometheusMetrics()
     engine = create_engine_for(settings.database_url)
     migrate(engine)
     store = SqlExecutionStore(engine)
     client = connect(settings.docker_host)
-    images = ImageBuilder(client, settings.images_dir)
+    images = ImageBuilder(client, settings.images_dir, metrics=metrics)
     sandbox = DockerSandbox(
         client,
         images,
         policy=settings.sandbox_policy(),
         instance=settings.instance_name,
         uid_base=settings.uid_base,
+        metrics=metrics,
     )
-    pipeline = Pipeline(store, sandbox, get_language, server_instance=settings.instance_name)
-    scheduler = Scheduler(pipeline, slots=settings.slots, queue_limit=settings.queue_limit)
-    return Services(settings, images, sandbox, store, pipeline, scheduler)
+    pipeline = Pipeline(store, sandbox, get_language, server_instance=settings.instance_name, metrics=metrics)
+    scheduler = Scheduler(pipeline, slots=settings.slots, queue_limit=settings.queue_limit, metrics=metrics)
+    access = Access(ApiKeys(SqlApiKeyStore(engine)), scheduler, required=settings.require_api_keys)
+    return Services(settings, images, sandbox, store, pipeline, scheduler, access, metrics)
+
+
+def build_key_admin(settings: Settings) -> ApiKeys:
+    """The API keys of the configured database (migrated), without the engine: for `coderunner keys`.
+
+    Raises ``StoreError`` when the database cannot be reached.
+    """
+    engine = create_engine_for(settings.database_url)
+    migrate(engine)
+    return ApiKeys(SqlApiKeyStore(engine))
 
 
 def check_language_settings(settings: Settings) -> None:

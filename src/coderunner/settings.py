@@ -87,6 +87,15 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(4 * 1024 * 1024, ge=4096)
     # A request whose head or body stops arriving for this long is answered 408 and closed.
     request_read_timeout_s: float = Field(10.0, gt=0, le=600)
+    # API keys, off by default: when required, every REST call under /v1 and every call of
+    # the gRPC service needs "Authorization: Bearer <key>" (`coderunner keys create`).
+    require_api_keys: bool = False
+    # Metrics: /metrics on the HTTP port, open unless metrics_require_key (then any valid key);
+    # metrics_port serves them on a port of their own as well (0: any free one), which is how
+    # a process without the HTTP API (a worker) exposes its metrics.
+    metrics_require_key: bool = False
+    metrics_port: int | None = Field(None, ge=0, le=65535)
+    metrics_host: str | None = None  # default: host
     # Logs: "json" in containers, "console" on a terminal, "auto" picks by TTY.
     log_format: str = "auto"
     log_level: str = "info"
@@ -135,6 +144,12 @@ class Settings(BaseSettings):
             if unknown:
                 raise ValueError(f"{language}: unknown limits {unknown}; known: {sorted(_LIMIT_NAMES)}")
         return {language.lower(): limits for language, limits in value.items()}
+
+    @model_validator(mode="after")
+    def _metrics_key_needs_keys(self) -> Settings:
+        if self.metrics_require_key and not self.require_api_keys:
+            raise ValueError("CODERUNNER_METRICS_REQUIRE_KEY=true needs CODERUNNER_REQUIRE_API_KEYS=true")
+        return self
 
     @model_validator(mode="after")
     def _ceilings_in_range(self) -> Settings:

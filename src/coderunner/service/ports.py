@@ -6,8 +6,10 @@ import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
+from coderunner.domain.api_key import ApiKey
 from coderunner.domain.execution import Execution, ExecutionStatus, ProgramInfo, RequestInfo
 from coderunner.domain.outcome import Grade
 from coderunner.domain.sandbox_job import SandboxJob, SandboxRun
@@ -36,6 +38,7 @@ class ExecutionFilter:
     status: ExecutionStatus | None = None
     limit: int = 50
     offset: int = 0
+    api_key_id: str | None = None  # only this key's executions (None: everyone's)
 
 
 class ExecutionStore(Protocol):
@@ -74,4 +77,97 @@ class ExecutionStore(Protocol):
     async def fail_unfinished(self, server_instance: str, reason: str, at: datetime) -> builtins.list[str]:
         """Mark the pending/running executions of ``server_instance`` failed (internal_error,
         ``reason``) and return their ids: called at start-up, after a crash of that instance."""
+        ...
+
+
+class Phase(StrEnum):
+    """The stretches of an execution whose durations are measured."""
+
+    QUEUE_WAIT = "queue_wait"  # from being recorded until a slot (or a worker) took it
+    BUILD = "build"  # the compile steps, as the supervisor measured them
+    TESTS = "tests"  # the test steps, as the supervisor measured them
+    SANDBOX = "sandbox"  # everything in the sandbox: container, files, build, tests, removal
+    TOTAL = "total"  # from being recorded until its final state
+
+
+class Metrics(Protocol):
+    """What the pipeline, the scheduler, the sandbox and the image builder report.
+
+    Every call is cheap and never raises, so reporting never changes an outcome. Labels are
+    bounded sets (languages, images, kinds, statuses), never ids. Any process that runs
+    the pipeline reports through the same port, so a worker's metrics look like a server's.
+    """
+
+    def execution_finished(self, language: str, status: str, verdict: str) -> None:
+        """One execution reached its final state (``verdict`` is empty when it has none)."""
+        ...
+
+    def phase_duration(self, phase: Phase, language: str, seconds: float) -> None: ...
+
+    def sandbox_failure(self, kind: str) -> None:
+        """A failure of ours around a sandbox (``kind``: engine_unavailable, container_stopped, ...)."""
+        ...
+
+    def warm_pool_ready(self, image: str, ready: int) -> None:
+        """How many started containers of ``image`` wait in its pool now."""
+        ...
+
+    def warm_pool_take(self, image: str, hit: bool) -> None:
+        """A job looked for a warm container of ``image``: found one (hit) or started its own (miss)."""
+        ...
+
+    def scheduler_state(self, running: int, waiting: int, slots: int) -> None:
+        """Slots in use, submissions waiting for one, and the number of slots."""
+        ...
+
+    def scheduler_rejected(self) -> None:
+        """A submission was refused because every slot and waiting place was taken."""
+        ...
+
+    def image_build(self, image: str, succeeded: bool, seconds: float) -> None: ...
+
+
+class NoMetrics:
+    """Reports nowhere: for one-shot commands (``coderunner run``) where nobody scrapes."""
+
+    def execution_finished(self, language: str, status: str, verdict: str) -> None:
+        pass
+
+    def phase_duration(self, phase: Phase, language: str, seconds: float) -> None:
+        pass
+
+    def sandbox_failure(self, kind: str) -> None:
+        pass
+
+    def warm_pool_ready(self, image: str, ready: int) -> None:
+        pass
+
+    def warm_pool_take(self, image: str, hit: bool) -> None:
+        pass
+
+    def scheduler_state(self, running: int, waiting: int, slots: int) -> None:
+        pass
+
+    def scheduler_rejected(self) -> None:
+        pass
+
+    def image_build(self, image: str, succeeded: bool, seconds: float) -> None:
+        pass
+
+
+class ApiKeyStore(Protocol):
+    """Durable API keys: each stored with the hash of its secret, never the secret."""
+
+    async def add(self, key: ApiKey, secret_hash: str) -> None: ...
+
+    async def find(self, secret_hash: str) -> tuple[ApiKey, str] | None:
+        """The key stored with ``secret_hash`` (revoked or not) and the hash as stored."""
+        ...
+
+    async def all(self) -> builtins.list[ApiKey]:
+        """Every key, oldest first."""
+        ...
+
+    async def revoke(self, key_id: str, at: datetime) -> ApiKey | None:
+        """Marks the key revoked at ``at`` (an earlier revocation stays); None when there is no such key."""
         ...

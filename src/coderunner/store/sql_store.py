@@ -133,6 +133,8 @@ class SqlExecutionStore:
             statement = statement.where(ExecutionRow.challenge_id == query.challenge_id)
         if query.status is not None:
             statement = statement.where(ExecutionRow.status == query.status.value)
+        if query.api_key_id is not None:
+            statement = statement.where(ExecutionRow.api_key_id == query.api_key_id)
         # The id breaks ties between executions created in the same microsecond, so pages never overlap.
         statement = statement.order_by(ExecutionRow.created_at.desc(), ExecutionRow.id.desc())
         statement = statement.limit(query.limit).offset(query.offset)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from coderunner.bootstrap import Services
+from coderunner.entrypoints.rest.auth import authenticated
 from coderunner.entrypoints.rest.schemas import LimitsOut
 from coderunner.languages.registry import available_languages, get_language
 
-router = APIRouter()
+router = APIRouter(dependencies=[Depends(authenticated)])
 
 
 class ServiceLimitsOut(BaseModel):
