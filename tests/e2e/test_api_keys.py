@@ -99,7 +99,7 @@ def test_a_wrong_or_malformed_key_is_401_without_echoing_it(http: httpx.Client) 
     for header, secret in (
         ("Bearer crk_not-a-key", "crk_not-a-key"),
         ("Basic dXNlcjpwYXNz", "dXNlcjpwYXNz"),
-        ("Bearer ", None),
+        ("Bearer", None),
         ("crk_only-the-token", "crk_only-the-token"),
     ):
         response = http.get("/v1/executions", headers={"authorization": header})
