@@ -248,3 +248,17 @@ def test_logs_name_the_key_and_never_hold_code_input_or_keys(database: str, serv
         events = {line["event"] for line in about}
         assert {"http.request", "execution.finished"} <= events
         assert all(key["id"] == line.get("api_key_id") for line in about), about
+
+
+def test_metrics_can_require_a_key(tmp_path: Path, docker_client: object) -> None:
+    """CODERUNNER_METRICS_REQUIRE_KEY=true: /metrics takes any valid key; the probes stay open."""
+    database = database_url("sqlite", tmp_path)
+    server = RunningServer(tmp_path, database, require_api_keys="true", metrics_require_key="true").start()
+    try:
+        key = new_key(database)
+        with httpx.Client(base_url=server.http_url, timeout=30) as http:
+            assert 401 == http.get("/metrics").status_code
+            assert 200 == http.get("/metrics", headers=bearer(key)).status_code
+            assert 200 == http.get("/healthz").status_code
+    finally:
+        assert 0 == server.stop(), server.log_tail()

@@ -58,3 +58,14 @@ def test_start_up_refuses_a_default_above_its_ceiling_naming_the_variable(
     with pytest.raises(InvalidSubmission) as caught:
         check_language_settings(settings(**values))
     assert (field, problem) == (caught.value.field, caught.value.problem)
+
+
+def test_keys_are_off_by_default_and_metrics_need_a_key_only_where_keys_exist() -> None:
+    assert (False, False, None) == (
+        settings().require_api_keys,
+        settings().metrics_require_key,
+        settings().metrics_port,
+    )
+    assert settings(require_api_keys=True, metrics_require_key=True).metrics_require_key
+    with pytest.raises(ValidationError, match="CODERUNNER_METRICS_REQUIRE_KEY=true needs CODERUNNER_REQUIRE_API_KEYS"):
+        settings(metrics_require_key=True)
