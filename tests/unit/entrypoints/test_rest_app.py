@@ -25,8 +25,8 @@ from coderunner.entrypoints.rest.app import create_app
 from coderunner.errors import InvalidSubmission, SandboxUnavailable
 from coderunner.languages.plugin import GeneratedProgram, Language
 from coderunner.languages.registry import available_languages, get_language
-from coderunner.sandbox.images import ImageState
 from coderunner.metrics.prometheus import PrometheusMetrics
+from coderunner.sandbox.images import ImageState
 from coderunner.service.access import Access
 from coderunner.service.keys import ApiKeys
 from coderunner.service.pipeline import Pipeline
