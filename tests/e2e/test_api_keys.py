@@ -143,7 +143,7 @@ def test_a_revoked_key_is_refused_at_once(database: str, http: httpx.Client) -> 
 def test_revoking_an_unknown_key_exits_2(database: str) -> None:
     result = keys_cli(database, "revoke", "key_0000000000000000")
     assert 2 == result.returncode
-    assert "no API key" in result.stderr
+    assert "no API key matches" in result.stderr
 
 
 def test_a_key_over_its_rate_is_429_with_retry_after(database: str, http: httpx.Client) -> None:

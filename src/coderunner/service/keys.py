@@ -80,6 +80,11 @@ class ApiKeys:
         Revoking a revoked key changes nothing."""
         return await self._store.revoke(key_id, self._clock())
 
+    async def identify(self, secret: str) -> ApiKey | None:
+        """The key (revoked or not) whose secret this is, or None."""
+        found = await self._store.find(hash_secret(secret))
+        return found[0] if found is not None else None
+
     async def recognise(self, secret: str) -> ApiKey:
         """The active key whose secret this is; ``Unauthenticated`` otherwise."""
         digest = hash_secret(secret)

@@ -20,6 +20,7 @@ from coderunner.domain.api_key import ApiKey
 from coderunner.entrypoints.cli.config import EXIT_ERROR, DatabaseUrl, settings_or_exit
 from coderunner.entrypoints.cli.render import labelled
 from coderunner.errors import CoderunnerError
+from coderunner.service.keys import SECRET_PREFIX
 
 app = typer.Typer(help="API keys (used when CODERUNNER_REQUIRE_API_KEYS=true).", no_args_is_help=True)
 console = Console()
@@ -90,7 +91,7 @@ def list_keys(as_json: AsJson = False, database_url: DatabaseUrl = None) -> None
 
 @app.command()
 def revoke(
-    key_id: Annotated[str, typer.Argument(help="The key's id (key_..., from `keys list`).")],
+    key: Annotated[str, typer.Argument(help="The key's id (key_..., from `keys list`), or the key itself (crk_...).")],
     database_url: DatabaseUrl = None,
 ) -> None:
     """Revoke a key: every request with it is refused (401) from now on."""
@@ -99,13 +100,18 @@ def revoke(
     settings = settings_or_exit(database_url=database_url)
 
     async def withdraw() -> ApiKey | None:
-        return await build_key_admin(settings).revoke(key_id)
+        keys = build_key_admin(settings)
+        if key.startswith(SECRET_PREFIX):
+            found = await keys.identify(key)
+            return await keys.revoke(found.id) if found is not None else None
+        return await keys.revoke(key)
 
-    key = _run(withdraw)
-    if key is None:
-        errors.print(labelled("error", f"no API key with id {key_id!r} (see `coderunner keys list`)", "red"))
+    revoked = _run(withdraw)
+    if revoked is None:
+        shown = "the key given" if key.startswith(SECRET_PREFIX) else repr(key)
+        errors.print(labelled("error", f"no API key matches {shown} (see `coderunner keys list`)", "red"))
         raise typer.Exit(EXIT_ERROR)
-    console.print(Text(f"revoked {key.id} ({key.name})"))
+    console.print(Text(f"revoked {revoked.id} ({revoked.name})"))
 
 
 def _run(work: Any) -> Any:
