@@ -47,8 +47,13 @@ class Services:
         return self.settings.default_limits(language.name, language.default_limits)
 
     async def start(self) -> None:
-        """Readies every language's image, recovers from a crashed predecessor, then sets up
-        each language's warm pool; call once before serving."""
+        """Serves the metrics port (when set), readies every language's image, recovers from a
+        crashed predecessor, then sets up each language's warm pool; call once before serving."""
+        if self.settings.metrics_port is not None:
+            # First: a port already taken stops the start before any container exists.
+            host = self.settings.metrics_host or self.settings.host
+            port = self.metrics.serve(host, self.settings.metrics_port)
+            log.info("metrics.listening", host=host, port=port)
         languages = [get_language(name) for name in available_languages()]
         for language in languages:
             await asyncio.to_thread(self.sandbox.image_for, language.image)
@@ -61,10 +66,6 @@ class Services:
                 await asyncio.to_thread(self.sandbox.start_pool, language.image, size, limits)
             else:
                 self.sandbox.pool_on_first_use(language.image, size, limits)
-        if self.settings.metrics_port is not None:
-            host = self.settings.metrics_host or self.settings.host
-            port = self.metrics.serve(host, self.settings.metrics_port)
-            log.info("metrics.listening", host=host, port=port)
 
     async def stop(self) -> None:
         await self.scheduler.drain()

@@ -27,6 +27,7 @@ from prometheus_client import (
     values,
 )
 
+from coderunner.errors import InvalidSubmission
 from coderunner.service.ports import Phase
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -39,19 +40,18 @@ BUILD_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200)
 def multiprocess_dir() -> Path | None:
     """The shared directory of multiprocess mode, or None in single-process mode.
 
-    Raises ``ValueError`` when the variable names something that is not a writable directory.
+    Raises ``InvalidSubmission`` (field ``PROMETHEUS_MULTIPROC_DIR``) when the variable names
+    something that is not a writable directory, or was set too late to take effect.
     """
     value = os.environ.get(MULTIPROC_ENV)
     if not value:
         return None
     path = Path(value)
     if not path.is_dir() or not os.access(path, os.W_OK):
-        raise ValueError(f"{MULTIPROC_ENV}={value!r} is not a writable directory (create it, empty, before starting)")
+        raise InvalidSubmission(MULTIPROC_ENV, f"{value!r} is not a writable directory (create it, empty, first)")
     if not getattr(values.ValueClass, "_multiprocess", False):
         # prometheus-client reads the variable once, when it is imported.
-        raise ValueError(
-            f"{MULTIPROC_ENV} was set after prometheus-client was imported: set it before the process starts"
-        )
+        raise InvalidSubmission(MULTIPROC_ENV, "was set after prometheus-client was imported: set it before the start")
     return path
 
 
