@@ -262,3 +262,10 @@ def test_metrics_can_require_a_key(tmp_path: Path, docker_client: object) -> Non
             assert 200 == http.get("/healthz").status_code
     finally:
         assert 0 == server.stop(), server.log_tail()
+
+
+def test_a_limit_out_of_range_is_refused_naming_it(database: str) -> None:
+    result = keys_cli(database, "create", "too-fast", "--rate-per-minute", "0")
+    assert 2 == result.returncode
+    assert "rate_per_minute: must be between 1 and" in result.stderr
+    assert "" == result.stdout

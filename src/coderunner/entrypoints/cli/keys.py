@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Annotated, Any
+from collections.abc import Callable, Coroutine
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -26,6 +27,7 @@ app = typer.Typer(help="API keys (used when CODERUNNER_REQUIRE_API_KEYS=true).",
 console = Console()
 errors = Console(stderr=True)
 
+T = TypeVar("T")
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
@@ -114,7 +116,7 @@ def revoke(
     console.print(Text(f"revoked {revoked.id} ({revoked.name})"))
 
 
-def _run(work: Any) -> Any:
+def _run(work: Callable[[], Coroutine[object, object, T]]) -> T:
     try:
         return asyncio.run(work())
     except CoderunnerError as exc:
