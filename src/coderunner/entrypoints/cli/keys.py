@@ -77,7 +77,8 @@ def list_keys(as_json: AsJson = False, database_url: DatabaseUrl = None) -> None
         console.print_json(json.dumps([_key_json(key) for key in keys]))
         return
     table = Table()
-    for column in ("id", "name", "created", "limits", "status"):
+    table.add_column("id", no_wrap=True, min_width=20)  # copied into `keys revoke`: never cut
+    for column in ("name", "created (UTC)", "limits", "status"):
         table.add_column(column)
     for key in keys:
         status = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
