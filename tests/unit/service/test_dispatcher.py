@@ -17,16 +17,15 @@ from sqlalchemy import Engine, select
 from coderunner.domain.callback import CallbackPolicy
 from coderunner.domain.delivery import Backoff
 from coderunner.domain.execution import Execution, RequestInfo
-from coderunner.languages.plugin import Language
 from coderunner.domain.submission import Submission, TestCase
 from coderunner.errors import DeliveryFailed, InvalidSubmission
+from coderunner.languages.plugin import Language
 from coderunner.service.dispatcher import Dispatcher, DispatchPolicy
 from coderunner.service.pipeline import Pipeline
-from coderunner.store.deliveries import SqlDeliveryStore
-from coderunner.store.tables import DeliveryRow
-
 from coderunner.store.database import create_engine_for, migrate
+from coderunner.store.deliveries import SqlDeliveryStore
 from coderunner.store.sql_store import SqlExecutionStore
+from coderunner.store.tables import DeliveryRow
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
