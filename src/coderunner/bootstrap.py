@@ -117,7 +117,7 @@ def build_dispatcher(
             RedisStreamSink(settings.events_redis_url, settings.events_stream, maxlen=settings.events_stream_maxlen)
         )
     if settings.events_http_url:
-        sinks.append(HttpEventSink(settings.events_http_url))
+        sinks.append(HttpEventSink(settings.events_http_url, timeout_s=settings.webhook_timeout_s))
     webhooks = None
     policy = settings.callback_policy()
     if settings.webhook_secret is not None and policy is not None:
@@ -133,7 +133,13 @@ def build_dispatcher(
         sinks=sinks,
         webhooks=webhooks,
         render=render_execution,
-        policy=DispatchPolicy(events=settings.event_backoff(), webhooks=settings.webhook_backoff()),
+        policy=DispatchPolicy(
+            events=settings.event_backoff(),
+            webhooks=settings.webhook_backoff(),
+            # A claim outlives any attempt (each is bounded by the timeout), and not much more:
+            # a delivery whose process died mid-attempt is retried when it ends.
+            lease_s=settings.webhook_timeout_s + 30,
+        ),
     )
 
 
