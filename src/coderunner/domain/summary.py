@@ -1,7 +1,8 @@
-"""What REST and gRPC both say about an execution: counts, completion, a one-line summary.
+"""What REST, gRPC and the execution events all say about an execution: counts, completion,
+a one-line summary, and how a moment is written.
 
 Pure functions of a domain ``Execution``; each wire format copies these values into its
-own shape, so the two APIs never disagree.
+own shape, so the APIs and the events never disagree.
 """
 
 from __future__ import annotations
