@@ -119,11 +119,14 @@ class Dispatcher:
     async def _run(self) -> None:
         while True:
             self._wakeup.clear()
+            attempted = 0
             try:
                 attempted = await self.run_once()
             except StoreError as exc:
-                attempted = 0
                 log.warning("delivery.store_unavailable", error=str(exc))
+            except Exception:
+                # A bug must not end deliveries for the life of the process: log it, try again later.
+                log.exception("delivery.loop_failed")
             if attempted < self._policy.batch:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), self._policy.poll_s)
