@@ -29,6 +29,9 @@ from coderunner.store.sql_store import SqlExecutionStore
 
 # How long a stopping server keeps trying to write final states the database refused.
 FINAL_WRITES_GRACE_S = 10.0
+# How long a stopping process tries to deliver the events and webhooks already due (the rest
+# stays owed in the database and is delivered by the next start).
+FINAL_DELIVERIES_GRACE_S = 3.0
 
 
 @dataclass
@@ -67,7 +70,7 @@ class Services:
         # Final states the database refused (it was away) get a last chance before the exit.
         await self.pipeline.close(timeout_s=FINAL_WRITES_GRACE_S)
         # What is not delivered yet stays owed in the database: the next start delivers it.
-        await self.dispatcher.stop()
+        await self.dispatcher.stop(flush_s=FINAL_DELIVERIES_GRACE_S)
         await asyncio.to_thread(self.sandbox.close)
 
 

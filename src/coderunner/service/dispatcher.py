@@ -91,13 +91,18 @@ class Dispatcher:
         """Look for due deliveries now (a final state was just stored)."""
         self._wakeup.set()
 
-    async def stop(self) -> None:
-        """Ends the loop and closes the sinks; an attempt in flight is cancelled and retried after
-        its lease (by this process's next start, or another dispatcher)."""
+    async def stop(self, flush_s: float = 0.0) -> None:
+        """Ends the loop and closes the sinks. With ``flush_s``, first tries for up to that long
+        to deliver what is due, so that a short-lived process (``coderunner run``) publishes its
+        own events. What is left stays owed: an attempt cut short is retried after its lease
+        (by this process's next start, or another dispatcher on the same database)."""
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        if flush_s > 0 and self.handles:
+            with contextlib.suppress(TimeoutError, StoreError):
+                await asyncio.wait_for(self.run_once(), flush_s)
         for sink in self._sinks.values():
             await sink.close()
         if self._webhook is not None:

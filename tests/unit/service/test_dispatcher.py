@@ -247,3 +247,14 @@ async def test_the_dispatcher_loop_delivers_right_after_grading(wire: Wire, sand
                 await asyncio.sleep(0.01)
     finally:
         await dispatcher.stop()
+
+
+async def test_stopping_delivers_what_is_due_first(wire: Wire, sandbox: Any, clock: Clock) -> None:
+    """A short-lived process (``coderunner run``) publishes its own events before it exits."""
+    sink = MemorySink()
+    pipeline, dispatcher = wire(sink)
+    await graded(pipeline, sandbox)  # the loop was never started
+
+    await dispatcher.stop(flush_s=5)
+
+    assert 1 == len(sink.events)
