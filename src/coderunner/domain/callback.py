@@ -61,7 +61,12 @@ def parse_callback_url(url: str) -> CallbackTarget:
     if parts.fragment:
         raise InvalidSubmission(FIELD, "must not have a #fragment")
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return CallbackTarget(parts.scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[parts.scheme], target)
+    try:
+        # The host as DNS, the allow-list and the Host header see it: ASCII (IDNA for a Unicode name).
+        host = parts.hostname.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise InvalidSubmission(FIELD, f"has a host name that is not valid: {parts.hostname!r}") from None
+    return CallbackTarget(parts.scheme, host, port or _DEFAULT_PORTS[parts.scheme], target)
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}

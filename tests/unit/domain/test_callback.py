@@ -27,6 +27,10 @@ def test_a_malformed_url_is_refused_naming_the_field(url: str, problem: str) -> 
     assert "callback_url" == refused.value.field
 
 
+def test_a_unicode_host_is_read_as_its_idna_name() -> None:
+    assert "xn--bcher-kva.example" == parse_callback_url("https://Bücher.example/x").host
+
+
 def test_the_default_port_and_path_are_filled_in() -> None:
     assert (80, "/") == (parse_callback_url("http://h.example").port, parse_callback_url("http://h.example").target)
 
