@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import concurrent.futures
+from dataclasses import dataclass, field
 
+from coderunner.broker.feed import RedisFinishedFeed
+from coderunner.broker.work_queue import RedisWorkQueue
+from coderunner.broker.worker import QueueWorker
 from coderunner.domain.submission import Limits
 from coderunner.errors import InvalidSubmission
 from coderunner.languages.plugin import Language
@@ -12,6 +16,8 @@ from coderunner.languages.registry import available_languages, get_language
 from coderunner.sandbox.docker_sandbox import DockerSandbox
 from coderunner.sandbox.engine import connect
 from coderunner.sandbox.images import ImageBuilder
+from coderunner.service.consumer import Consumer
+from coderunner.service.dispatcher import Dispatcher
 from coderunner.service.pipeline import Pipeline
 from coderunner.service.recovery import recover
 from coderunner.service.scheduler import Scheduler
@@ -30,7 +36,11 @@ class Services:
     sandbox: DockerSandbox
     store: SqlExecutionStore
     pipeline: Pipeline
-    scheduler: Scheduler
+    scheduler: Scheduler | Dispatcher
+    # Set on an API node of a scale-out deployment (CODERUNNER_BROKER_URL): it records and
+    # queues; workers grade. None in the embedded mode and in a worker.
+    queue: RedisWorkQueue | None = None
+    feed: RedisFinishedFeed | None = field(default=None)
 
     def default_limits(self, language: Language) -> Limits:
         """What a ``language`` submission that asks for no limits gets (the plug-in's, as configured)."""
@@ -38,7 +48,12 @@ class Services:
 
     async def start(self) -> None:
         """Readies every language's image, recovers from a crashed predecessor, then sets up
-        each language's warm pool; call once before serving."""
+        each language's warm pool; call once before serving. An API node only subscribes to
+        the workers' announcements: it runs no sandbox, and its unfinished records belong to
+        the queue, not to this process."""
+        if self.feed is not None:
+            self.feed.start()
+            return
         languages = [get_language(name) for name in available_languages()]
         for language in languages:
             await asyncio.to_thread(self.sandbox.image_for, language.image)
@@ -56,16 +71,71 @@ class Services:
         await self.scheduler.drain()
         # Final states the database refused (it was away) get a last chance before the exit.
         await self.pipeline.close(timeout_s=FINAL_WRITES_GRACE_S)
+        if self.feed is not None:
+            await self.feed.close()
+        if self.queue is not None:
+            self.queue.close()
         await asyncio.to_thread(self.sandbox.close)
 
 
-def build_services(settings: Settings) -> Services:
+def build_services(settings: Settings, *, worker: bool = False) -> Services:
     """Connects to the engine and the database (migrating it) and wires the pipeline.
 
+    With a broker URL, the services of an API node (``Dispatcher`` in front of the queue),
+    unless ``worker``: a worker grades with the embedded pipeline (see ``build_worker``).
     Raises ``SandboxUnavailable`` when no engine answers, ``StoreError`` when the
     database cannot be reached and ``InvalidSubmission`` when the settings name a language
     that is not registered or set a default limit out of range.
     """
+    services = _embedded_services(settings)
+    if settings.broker_url is None or worker:
+        return services
+    queue = RedisWorkQueue(settings.broker_url, heartbeat_timeout_s=settings.broker_heartbeat_timeout_s)
+    feed = RedisFinishedFeed(settings.broker_url)
+    services.scheduler = Dispatcher(
+        services.pipeline,
+        services.store,
+        queue,
+        feed,
+        queue_limit=settings.broker_queue_limit,
+        student_limit=settings.broker_student_limit,
+    )
+    services.queue, services.feed = queue, feed
+    return services
+
+
+def build_worker(services: Services, loop: asyncio.AbstractEventLoop) -> QueueWorker:
+    """The queue worker of a started worker's ``services``: it grades on ``loop``.
+
+    It takes the languages of CODERUNNER_WORKER_LANGUAGES, or else every language whose
+    image is current in this worker's engine.
+    """
+    settings = services.settings
+    if settings.broker_url is None:
+        raise InvalidSubmission("CODERUNNER_BROKER_URL", "is not set: a worker takes its work from a broker")
+    languages = tuple(settings.worker_languages) or tuple(
+        name for name in available_languages() if services.images.state(get_language(name).image).current
+    )
+    consumer = Consumer(services.pipeline, services.store, max_attempts=settings.broker_max_attempts)
+
+    def handle(execution_id: str, attempt: int) -> None:
+        future = asyncio.run_coroutine_threadsafe(consumer.handle(execution_id, attempt), loop)
+        try:
+            future.result()
+        except concurrent.futures.CancelledError:
+            pass  # the worker is being forced down; the record ends through the pipeline
+
+    return QueueWorker(
+        settings.broker_url,
+        instance=settings.instance_name,
+        languages=languages,
+        slots=settings.slots,
+        heartbeat_timeout_s=settings.broker_heartbeat_timeout_s,
+        handle=handle,
+    )
+
+
+def _embedded_services(settings: Settings) -> Services:
     check_language_settings(settings)
     engine = create_engine_for(settings.database_url)
     migrate(engine)
@@ -90,6 +160,7 @@ def check_language_settings(settings: Settings) -> None:
     for variable, named in (
         ("CODERUNNER_WARM_POOL_SIZES", settings.warm_pool_sizes),
         ("CODERUNNER_LANGUAGE_LIMITS", settings.language_limits),
+        ("CODERUNNER_WORKER_LANGUAGES", dict.fromkeys(settings.worker_languages)),
     ):
         for name in sorted(set(named) - set(available_languages())):
             known = ", ".join(available_languages())

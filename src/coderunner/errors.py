@@ -11,7 +11,8 @@ exception: it is a status in the result. Exceptions are for our own failures::
     └── InfrastructureError              → HTTP 503 / UNAVAILABLE: never a pass
         ├── SandboxUnavailable           engine unreachable, image missing
         ├── SandboxFailure               limits refused, container lost
-        └── StoreError                   database unreachable or refused a write
+        ├── StoreError                   database unreachable or refused a write
+        └── BrokerUnavailable            the task queue (Redis) unreachable, or no worker for the language
 """
 
 from __future__ import annotations
@@ -70,3 +71,7 @@ class TemplateError(InvalidSubmission):
         field = f"tests[{test_id}]" if test_id is not None else "code"
         super().__init__(field, problem)
         self.test_id = test_id
+
+
+class BrokerUnavailable(InfrastructureError):
+    """The distributed task queue cannot take the evaluation (broker away, no worker for its language)."""

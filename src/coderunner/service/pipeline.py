@@ -104,6 +104,13 @@ class Pipeline:
         slot) as ``cancelled``; the outbox writes it at once, or as soon as the store answers."""
         self._outbox.put(execution.id, self._cancelled(NOT_STARTED_MESSAGE))
 
+    async def give_up(self, execution_id: str, message: str) -> None:
+        """Ends a recorded execution that will not be graded (it could not be queued, or its
+        workers kept dying) as ``failed`` / internal_error with ``message``; the outbox
+        retries the write while the store is away."""
+        log.error("execution.given_up", execution_id=execution_id, reason=message)
+        await self._end(execution_id, self._failed(message))
+
     async def close(self, timeout_s: float) -> list[str]:
         """At shutdown, after the scheduler drained: writes the final states still kept for
         up to ``timeout_s``; returns the ids left unwritten (start-up recovery fails them)."""

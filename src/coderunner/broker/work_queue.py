@@ -1,0 +1,57 @@
+"""``RedisWorkQueue``: the ``WorkQueue`` port on Dramatiq's Redis broker (the API node's side)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+
+from coderunner.broker.links import ACTOR_NAME, NAMESPACE, client_for, live_workers, map_redis_errors, queue_name
+from coderunner.domain.execution import Execution
+from coderunner.errors import BrokerUnavailable
+
+
+def make_broker(url: str, heartbeat_timeout_s: float) -> RedisBroker:
+    """Dramatiq's Redis broker without its default middleware: no automatic retries (a
+    redelivery is decided by worker loss only, and bounded by the consumer) and no time limit
+    (the sandbox enforces each step's own). Maintenance runs often enough that a dead
+    worker's messages return to their queue soon after ``heartbeat_timeout_s``."""
+    return RedisBroker(  # type: ignore[no-untyped-call]
+        client=client_for(url),
+        middleware=[],
+        namespace=f"{NAMESPACE}-dramatiq",
+        heartbeat_timeout=int(heartbeat_timeout_s * 1000),
+        maintenance_chance=50_000,  # of 1 000 000 broker commands: about one in twenty
+    )
+
+
+class RedisWorkQueue:
+    """Queues an execution id on its language's queue; the record itself stays in the store."""
+
+    def __init__(self, url: str, *, heartbeat_timeout_s: float) -> None:
+        self._broker = make_broker(url, heartbeat_timeout_s)
+        self._client = self._broker.client
+        self._heartbeat_timeout_s = heartbeat_timeout_s
+
+    async def enqueue(self, execution: Execution) -> None:
+        """Raises ``BrokerUnavailable`` when the broker is away or no live worker takes the language."""
+        await asyncio.to_thread(self._enqueue, execution)
+
+    def _enqueue(self, execution: Execution) -> None:
+        language = execution.submission.language
+        if not any(language in ad.languages for ad in live_workers(self._client, self._heartbeat_timeout_s)):
+            raise BrokerUnavailable(f"no worker that grades {language!r} is connected to the broker")
+        message: dramatiq.Message[None] = dramatiq.Message(
+            queue_name=queue_name(language), actor_name=ACTOR_NAME, args=(execution.id,), kwargs={}, options={}
+        )
+        with map_redis_errors(f"queue execution {execution.id}"):
+            self._broker.enqueue(message)
+
+    def ping(self) -> None:
+        """Raises ``BrokerUnavailable`` unless the broker answers."""
+        with map_redis_errors("answer a ping"):
+            self._client.ping()
+
+    def close(self) -> None:
+        self._client.close()
