@@ -85,3 +85,12 @@ def live_workers(client: redis.Redis, heartbeat_timeout_s: float) -> list[Worker
         if now - ad.seen_at <= heartbeat_timeout_s:
             ads.append(ad)
     return ads
+
+
+def describe_workers(ads: list[WorkerAd]) -> str:
+    """``w1 (cpp, python; 2 slots), w2 (cpp; 1 slot)``, or ``none``."""
+    if not ads:
+        return "none"
+    return ", ".join(
+        f"{ad.instance} ({', '.join(ad.languages)}; {ad.slots} slot{'s' if ad.slots != 1 else ''})" for ad in ads
+    )

@@ -7,7 +7,15 @@ import asyncio
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
-from coderunner.broker.links import ACTOR_NAME, NAMESPACE, client_for, live_workers, map_redis_errors, queue_name
+from coderunner.broker.links import (
+    ACTOR_NAME,
+    NAMESPACE,
+    WorkerAd,
+    client_for,
+    live_workers,
+    map_redis_errors,
+    queue_name,
+)
 from coderunner.domain.execution import Execution
 from coderunner.errors import BrokerUnavailable
 
@@ -48,10 +56,11 @@ class RedisWorkQueue:
         with map_redis_errors(f"queue execution {execution.id}"):
             self._broker.enqueue(message)
 
-    def ping(self) -> None:
-        """Raises ``BrokerUnavailable`` unless the broker answers."""
+    def workers(self) -> list[WorkerAd]:
+        """The live workers (raises ``BrokerUnavailable`` unless the broker answers)."""
         with map_redis_errors("answer a ping"):
             self._client.ping()
+        return live_workers(self._client, self._heartbeat_timeout_s)
 
     def close(self) -> None:
         self._client.close()
