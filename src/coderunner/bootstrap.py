@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 from dataclasses import dataclass, field
 
 from coderunner.broker.feed import RedisFinishedFeed
@@ -120,10 +121,9 @@ def build_worker(services: Services, loop: asyncio.AbstractEventLoop) -> QueueWo
 
     def handle(execution_id: str, attempt: int) -> None:
         future = asyncio.run_coroutine_threadsafe(consumer.handle(execution_id, attempt), loop)
-        try:
+        # Cancelled only when the worker is forced down; the record ends through the pipeline.
+        with contextlib.suppress(concurrent.futures.CancelledError):
             future.result()
-        except concurrent.futures.CancelledError:
-            pass  # the worker is being forced down; the record ends through the pipeline
 
     return QueueWorker(
         settings.broker_url,

@@ -109,7 +109,9 @@ class QueueWorker:
         except Exception as exc:
             # The record tells what happened (the pipeline ends it); a raise here would only
             # make Dramatiq dead-letter the message.
-            log.error("worker.message_failed", execution_id=execution_id, error=str(exc), error_class=type(exc).__name__)
+            log.error(
+                "worker.message_failed", execution_id=execution_id, error=str(exc), error_class=type(exc).__name__
+            )
 
     def _advertise(self) -> None:
         ad = WorkerAd(self._ad.instance, self._ad.languages, self._ad.slots, time.time())

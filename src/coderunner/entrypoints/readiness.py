@@ -76,7 +76,8 @@ def _os_error(exc: BaseException | None, depth: int = 0) -> OSError | None:
 
 
 async def check_readiness(services: Services) -> list[Check]:
-    """One ``Check`` per dependency (engine, each image, database; or broker, database); never raises for a failed one."""
+    """One ``Check`` per dependency (engine, each image, database; or on an API node: broker,
+    database); never raises for a failed one."""
     if services.queue is not None:
         return list(await asyncio.gather(_broker(services), _database(services)))
     images, database = await asyncio.gather(_images(services), _database(services))
@@ -132,7 +133,8 @@ def broker_address(url: str) -> str:
 
 async def _broker(services: Services) -> Check:
     queue, url = services.queue, services.settings.broker_url
-    assert queue is not None and url is not None
+    assert queue is not None
+    assert url is not None
     where = broker_address(url)
     try:
         workers = await asyncio.wait_for(asyncio.to_thread(queue.workers), PROBE_TIMEOUT_S)

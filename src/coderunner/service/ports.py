@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import builtins
 import asyncio
+import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
