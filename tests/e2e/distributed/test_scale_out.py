@@ -10,10 +10,14 @@ from __future__ import annotations
 import asyncio
 import signal
 
+import grpc
 import httpx
 import pytest
 from cluster import Cluster, all_final, records, slow, submission, wait_running
 from running_server import wait_until
+
+from coderunner.entrypoints.grpc._generated import code_runner_pb2 as pb
+from coderunner.entrypoints.grpc._generated import code_runner_pb2_grpc as rpc
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -140,6 +144,17 @@ def test_a_language_goes_only_to_workers_that_run_it(cluster: Cluster, student: 
     assert ("accepted", 200) == (python.json()["verdict"], python.status_code)
     assert 503 == cpp.status_code
     assert "'cpp'" in cpp.json()["detail"]
+    # and gRPC answers the same: graded through the worker, or UNAVAILABLE
+    with grpc.insecure_channel(api.grpc_target) as channel:
+        stub = rpc.SolutionEvaluationServiceStub(channel)
+        tests = [pb.TestCase(code_version_test_id="t1", input="1, 2", expected_output="3")]
+        code = "def add(a: int, b: int) -> int:\n    return a + b\n"
+        reply = stub.EvaluateSolution(pb.ExecutionRequest(language="python", code=code, tests=tests), timeout=120)
+        assert (True, ["t1"]) == (reply.success, list(reply.approved_tests))
+        cpp_code = "int add(int a, int b) { return a + b; }"
+        with pytest.raises(grpc.RpcError) as refused:
+            stub.EvaluateSolution(pb.ExecutionRequest(language="cpp", code=cpp_code, tests=tests))
+        assert grpc.StatusCode.UNAVAILABLE == refused.value.code()
 
 
 def test_backpressure_is_per_student_and_for_the_whole_queue(cluster: Cluster, student: str) -> None:
