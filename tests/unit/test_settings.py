@@ -58,3 +58,17 @@ def test_start_up_refuses_a_default_above_its_ceiling_naming_the_variable(
     with pytest.raises(InvalidSubmission) as caught:
         check_language_settings(settings(**values))
     assert (field, problem) == (caught.value.field, caught.value.problem)
+
+
+def test_the_broker_url_is_optional_and_must_be_redis() -> None:
+    assert None is settings().broker_url
+    assert None is settings(broker_url="").broker_url  # CODERUNNER_BROKER_URL= means embedded
+    assert "redis://h:6379/1" == settings(broker_url="redis://h:6379/1").broker_url
+    with pytest.raises(ValidationError, match="redis://"):
+        settings(broker_url="amqp://h")
+
+
+def test_worker_languages_come_as_a_comma_list_and_must_be_registered() -> None:
+    assert ["cpp", "python"] == settings(worker_languages=" cpp, Python ,").worker_languages
+    with pytest.raises(InvalidSubmission, match="CODERUNNER_WORKER_LANGUAGES"):
+        check_language_settings(settings(worker_languages="cobol"))
