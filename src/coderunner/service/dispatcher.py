@@ -7,8 +7,9 @@ Admission is bounded by the store, the one place every API node sees: past
 student, ``submit`` raises ``Overloaded`` (429 / RESOURCE_EXHAUSTED) before anything is
 stored, so one student flooding the queue cannot take every place.
 
-Waiting is pushed, never polled: the task registers with the ``FinishedFeed`` before it
-reads the record, so an announcement cannot slip between the two. Cancelling a waiting
+Waiting is pushed, never polled: the wait is registered with the ``FinishedFeed`` before
+the execution is queued, so no announcement can come before it; the record is read when
+the announcement (or a resubscription of the feed, which may have missed some) wakes it. Cancelling a waiting
 task (client gone, server stopping) stops the wait only: the evaluation belongs to the
 cluster now and its record still ends with its verdict.
 """
@@ -58,12 +59,14 @@ class Dispatcher:
         ``BrokerUnavailable`` when it cannot be queued (its record then ends failed)."""
         await self._admit(submission)
         execution = await self._pipeline.record(submission, request)
+        announced = self._finished.watch(execution.id)
         try:
             await self._queue.enqueue(execution)
         except InfrastructureError as exc:
+            self._finished.unwatch(execution.id, announced)
             await self._pipeline.give_up(execution.id, f"it could not be queued for a worker: {exc}")
             raise
-        task = asyncio.create_task(self._result(execution.id), name=f"await-{execution.id}")
+        task = asyncio.create_task(self._result(execution.id, announced), name=f"await-{execution.id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return execution, task
@@ -91,13 +94,14 @@ class Dispatcher:
         if student and await self._store.count_unfinished(student) >= self._student_limit:
             raise Overloaded(f"student {student!r} already has {self._student_limit} evaluations queued or running")
 
-    async def _result(self, execution_id: str) -> Execution:
-        while True:
-            announced = self._finished.watch(execution_id)
-            try:
+    async def _result(self, execution_id: str, announced: asyncio.Future[None]) -> Execution:
+        try:
+            while True:
+                await announced
+                self._finished.unwatch(execution_id, announced)
+                announced = self._finished.watch(execution_id)  # before the read: nothing slips between
                 execution = await self._store.get(execution_id)
                 if execution.status.is_terminal:
                     return execution
-                await announced
-            finally:
-                self._finished.unwatch(execution_id, announced)
+        finally:
+            self._finished.unwatch(execution_id, announced)
