@@ -8,7 +8,10 @@ accepted and leaves nothing pending or running.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import subprocess
+import sys
 
 import grpc
 import httpx
@@ -173,3 +176,32 @@ def test_backpressure_is_per_student_and_for_the_whole_queue(cluster: Cluster, s
         assert refused.headers["retry-after"]
     all_final(api, student, 2, timeout_s=120)
     all_final(api, f"{student}-b", 1, timeout_s=120)
+
+
+def test_doctor_and_readyz_report_the_broker_and_its_workers(cluster: Cluster) -> None:
+    # Given an API node and no worker yet
+    api = cluster.api()
+    # Then it is not ready, and says why
+    unready = httpx.get(f"{api.http_url}/readyz")
+    assert 503 == unready.status_code
+    broker = next(c for c in unready.json()["checks"] if c["name"] == "broker")
+    assert "no worker is connected" in broker["detail"]
+    # When a worker joins, it is ready and names the worker and its languages
+    worker = cluster.worker(worker_languages="python")
+    ready = wait_until(lambda: (r := httpx.get(f"{api.http_url}/readyz")).status_code == 200 and r, 30, "ready")
+    broker = next(c for c in ready.json()["checks"] if c["name"] == "broker")
+    assert f"{worker.instance} (python; 1 slot)" in broker["detail"]
+    # and `coderunner doctor` checks the broker the same way; a broker that does not answer is a failure
+    environment = {**os.environ, "COLUMNS": "400", "CODERUNNER_DATABASE_URL": cluster.database}
+    for url, expected in ((cluster.redis.url, f"{worker.instance} (python"), ("redis://127.0.0.1:1/0", "refused")):
+        done = subprocess.run(
+            [sys.executable, "-m", "coderunner", "doctor"],
+            env={**environment, "CODERUNNER_BROKER_URL": url},
+            cwd=cluster.folder,
+            capture_output=True,
+            text=True,
+            timeout=100,
+            check=False,
+        )
+        line = next(line for line in done.stdout.splitlines() if "broker" in line)
+        assert expected in line, done.stdout
