@@ -8,6 +8,10 @@ execution id is the idempotency key):
   ``finish`` replaces nothing final: one record, graded once into the store;
 * delivered more than ``max_attempts`` times → it ends failed / internal_error, saying so,
   instead of killing worker after worker.
+
+``handle`` returns only once the final state is in the store: when the database refused
+it, the worker waits for the outbox to write it rather than acknowledge a message whose
+result only its memory holds (were it to die then, the redelivery grades it again).
 """
 
 from __future__ import annotations
@@ -47,4 +51,8 @@ class Consumer:
             return await self._store.get(execution_id)
         if attempt > 1:
             log.warning("consumer.redelivered", execution_id=execution_id, attempt=attempt)
-        return await self._pipeline.run(execution)
+        try:
+            return await self._pipeline.run(execution)
+        except Exception:
+            await self._pipeline.final_written(execution_id)
+            raise

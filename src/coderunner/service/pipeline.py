@@ -111,6 +111,11 @@ class Pipeline:
         log.error("execution.given_up", execution_id=execution_id, reason=message)
         await self._end(execution_id, self._failed(message))
 
+    async def final_written(self, execution_id: str) -> None:
+        """Returns once the final state of ``execution_id`` the store refused is written (at
+        once when none is kept): a worker acknowledges its message only then."""
+        await self._outbox.written(execution_id)
+
     async def close(self, timeout_s: float) -> list[str]:
         """At shutdown, after the scheduler drained: writes the final states still kept for
         up to ``timeout_s``; returns the ids left unwritten (start-up recovery fails them)."""

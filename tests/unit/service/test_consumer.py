@@ -6,6 +6,7 @@ running because the worker that had it died.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 
 from coderunner.domain.execution import ExecutionStatus, RequestInfo
 from coderunner.domain.submission import Submission
+from coderunner.errors import StoreError
 from coderunner.service.consumer import Consumer
 from coderunner.service.pipeline import Pipeline
 
@@ -65,3 +67,22 @@ async def test_past_its_attempts_an_execution_ends_failed_saying_why(
 
 async def test_an_unknown_id_is_dropped(pipeline: Pipeline, store: Any) -> None:
     assert None is await Consumer(pipeline, store, max_attempts=3).handle("no-such-id", attempt=1)
+
+
+async def test_a_worker_holds_the_message_until_a_refused_final_state_is_written(
+    pipeline: Pipeline, sandbox: Any, store: Any, submission: Submission
+) -> None:
+    # Given an evaluation whose grade the database refuses (it went away mid-evaluation)
+    recorded = await pipeline.record(submission, RequestInfo())
+    handling = asyncio.create_task(Consumer(pipeline, store, max_attempts=3).handle(recorded.id, attempt=1))
+    await sandbox.started.wait()
+    store.down = True
+    sandbox.release.set()
+    await asyncio.sleep(0.5)
+    # Then the worker has not let go of it (its message stays unacknowledged)
+    assert not handling.done()
+    # When the database is back, the grade is written and only then does handling end
+    store.down = False
+    with pytest.raises(StoreError):
+        await handling
+    assert ExecutionStatus.COMPLETED == (await store.get(recorded.id)).status
