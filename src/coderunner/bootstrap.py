@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from coderunner.broker.feed import RedisFinishedFeed
 from coderunner.broker.work_queue import RedisWorkQueue
 from coderunner.broker.worker import QueueWorker
+from coderunner.domain.sandbox_job import RUNTIME_VERSION_LABEL
 from coderunner.domain.submission import Limits
 from coderunner.errors import InvalidSubmission
 from coderunner.languages.plugin import Language
@@ -118,6 +119,10 @@ def build_worker(services: Services, loop: asyncio.AbstractEventLoop) -> QueueWo
         name for name in available_languages() if services.images.state(get_language(name).image).current
     )
     consumer = Consumer(services.pipeline, services.store, max_attempts=settings.broker_max_attempts)
+    versions = {
+        name: services.sandbox.image_for(get_language(name).image)[1].get(RUNTIME_VERSION_LABEL, "")
+        for name in languages
+    }
 
     def handle(execution_id: str, attempt: int) -> None:
         future = asyncio.run_coroutine_threadsafe(consumer.handle(execution_id, attempt), loop)
@@ -129,6 +134,7 @@ def build_worker(services: Services, loop: asyncio.AbstractEventLoop) -> QueueWo
         settings.broker_url,
         instance=settings.instance_name,
         languages=languages,
+        runtime_versions=versions,
         slots=settings.slots,
         heartbeat_timeout_s=settings.broker_heartbeat_timeout_s,
         handle=handle,

@@ -13,7 +13,7 @@ import contextlib
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import redis
 
@@ -61,10 +61,16 @@ class WorkerAd:
     languages: tuple[str, ...]
     slots: int
     seen_at: float  # time.time() of its last heartbeat
+    runtime_versions: dict[str, str] = field(default_factory=dict)  # language → its image's runtime_version
 
 
 def advertise(client: redis.Redis, ad: WorkerAd) -> None:
-    payload = {"languages": list(ad.languages), "slots": ad.slots, "seen_at": ad.seen_at}
+    payload = {
+        "languages": list(ad.languages),
+        "slots": ad.slots,
+        "seen_at": ad.seen_at,
+        "runtime_versions": ad.runtime_versions,
+    }
     with map_redis_errors("advertise this worker"):
         client.hset(WORKERS_KEY, ad.instance, json.dumps(payload))
 
@@ -81,7 +87,13 @@ def live_workers(client: redis.Redis, heartbeat_timeout_s: float) -> list[Worker
     now, ads = time.time(), []
     for instance, raw in sorted(entries.items()):
         payload = json.loads(raw)
-        ad = WorkerAd(instance.decode(), tuple(payload["languages"]), int(payload["slots"]), float(payload["seen_at"]))
+        ad = WorkerAd(
+            instance.decode(),
+            tuple(payload["languages"]),
+            int(payload["slots"]),
+            float(payload["seen_at"]),
+            dict(payload.get("runtime_versions", {})),
+        )
         if now - ad.seen_at <= heartbeat_timeout_s:
             ads.append(ad)
     return ads

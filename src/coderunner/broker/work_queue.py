@@ -63,5 +63,12 @@ class RedisWorkQueue:
             self._client.ping()
         return live_workers(self._client, self._heartbeat_timeout_s)
 
+    def runtime_versions(self) -> dict[str, str]:
+        """language → the runtime version its live workers advertise (raises ``BrokerUnavailable``)."""
+        versions: dict[str, str] = {}
+        for ad in live_workers(self._client, self._heartbeat_timeout_s):
+            versions |= {name: version for name, version in ad.runtime_versions.items() if name not in versions}
+        return versions
+
     def close(self) -> None:
         self._client.close()

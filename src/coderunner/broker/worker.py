@@ -12,6 +12,7 @@ the prefetched ones go back to their queues.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -54,6 +55,7 @@ class QueueWorker:
         *,
         instance: str,
         languages: tuple[str, ...],
+        runtime_versions: dict[str, str],
         slots: int,
         heartbeat_timeout_s: float,
         handle: Handle,
@@ -62,7 +64,7 @@ class QueueWorker:
             raise BrokerUnavailable("this worker has no language to take: build an image (`coderunner images build`)")
         self._broker: RedisBroker = make_broker(url, heartbeat_timeout_s)
         self._client = self._broker.client
-        self._ad = WorkerAd(instance, languages, slots, 0.0)
+        self._ad = WorkerAd(instance, languages, slots, 0.0, runtime_versions)
         self._handle = handle
         self._beat_every_s = heartbeat_timeout_s / 4
         for language in languages:
@@ -121,8 +123,7 @@ class QueueWorker:
             )
 
     def _advertise(self) -> None:
-        ad = WorkerAd(self._ad.instance, self._ad.languages, self._ad.slots, time.time())
-        advertise(self._client, ad)
+        advertise(self._client, dataclasses.replace(self._ad, seen_at=time.time()))
 
     def _beat(self) -> None:
         """Keeps this worker alive in the broker's eyes while every thread is busy (Dramatiq

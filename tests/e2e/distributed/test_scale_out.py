@@ -147,6 +147,9 @@ def test_a_language_goes_only_to_workers_that_run_it(cluster: Cluster, student: 
     assert ("accepted", 200) == (python.json()["verdict"], python.status_code)
     assert 503 == cpp.status_code
     assert "'cpp'" in cpp.json()["detail"]
+    # and the languages list the runtime version of the workers that take them, none for C++ now
+    versions = {entry["name"]: entry["runtime_version"] for entry in httpx.get(f"{api.http_url}/v1/languages").json()}
+    assert ("", True) == (versions["cpp"], versions["python"].startswith("Python 3"))
     # and gRPC answers the same: graded through the worker, or UNAVAILABLE
     with grpc.insecure_channel(api.grpc_target) as channel:
         stub = rpc.SolutionEvaluationServiceStub(channel)
