@@ -177,8 +177,9 @@ def _targets_table(results: Results) -> Table:
         table.add_column(column)
     for row in results.targets():
         value = row["measured"]
-        shown = "–" if value is None else (f"{value:.1f}" if "MB" in row["target"] else _times(value))
-        goal = row["goal"] if "MB" in row["target"] else row["goal"] + "×"
+        plain = "MB" in row["target"] or "(s)" in row["target"]  # a quantity, not a ratio
+        shown = "–" if value is None else (f"{value:.3g}" if plain else _times(value))
+        goal = row["goal"] if plain else row["goal"] + "×"
         met = {True: "[green]yes[/green]", False: "[red]NO[/red]", None: "–"}[row["met"]]
         table.add_row(row["target"], goal, shown, met)
     return table

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -79,23 +80,18 @@ class BenchCluster:
         self.api = BenchServer(log_copy, common, database_url=database)
 
     def __enter__(self) -> BenchCluster:
-        entered: list[BenchServer] = []
-        try:
+        with contextlib.ExitStack() as stack:
+            stack.callback(shutil.rmtree, self._folder, ignore_errors=True)
             for worker in self.workers:  # workers first: an API node refuses a language no worker takes
-                entered.append(worker.__enter__())
-            entered.append(self.api.__enter__())
-        except BaseException:
-            for server in reversed(entered):
-                server.__exit__(None, None, None)
-            raise
+                stack.enter_context(worker)
+            stack.enter_context(self.api)
+            # Every process is stopped on exit, even when stopping another one failed: a
+            # worker left running would take (and drop) the next run's evaluations.
+            self._stack = stack.pop_all()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        try:
-            for server in (self.api, *self.workers):
-                server.__exit__(kind, exc, tb)
-        finally:
-            shutil.rmtree(self._folder, ignore_errors=True)
+        self._stack.__exit__(kind, exc, tb)
 
 
 class RssSampler:

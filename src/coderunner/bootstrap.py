@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 from dataclasses import dataclass, field
+
+import structlog
 
 from coderunner.broker.feed import RedisFinishedFeed
 from coderunner.broker.work_queue import RedisWorkQueue
@@ -26,6 +27,8 @@ from coderunner.service.scheduler import Scheduler
 from coderunner.settings import Settings
 from coderunner.store.database import create_engine_for, migrate
 from coderunner.store.sql_store import SqlExecutionStore
+
+log = structlog.get_logger("coderunner.worker")
 
 # How long a stopping server keeps trying to write final states the database refused.
 FINAL_WRITES_GRACE_S = 10.0
@@ -126,9 +129,11 @@ def build_worker(services: Services, loop: asyncio.AbstractEventLoop) -> QueueWo
 
     def handle(execution_id: str, attempt: int) -> None:
         future = asyncio.run_coroutine_threadsafe(consumer.handle(execution_id, attempt), loop)
-        # Cancelled only when the worker is forced down; the record ends through the pipeline.
-        with contextlib.suppress(concurrent.futures.CancelledError):
+        try:
             future.result()
+        except concurrent.futures.CancelledError:
+            # Only when the worker is forced down; the record ends through the pipeline.
+            log.warning("worker.evaluation_cancelled", execution_id=execution_id)
 
     return QueueWorker(
         settings.broker_url,

@@ -113,6 +113,7 @@ class QueueWorker:
             with map_redis_errors(f"count the deliveries of {execution_id}"):
                 attempt = int(self._client.incr(attempts_key(execution_id)))
                 self._client.expire(attempts_key(execution_id), ATTEMPTS_TTL_S)
+            log.debug("worker.received", execution_id=execution_id, attempt=attempt)
             self._handle(execution_id, attempt)
             announce_finished(self._client, execution_id)
         except Exception as exc:
