@@ -127,13 +127,14 @@ def build_worker(services: Services, loop: asyncio.AbstractEventLoop) -> QueueWo
         for name in languages
     }
 
-    def handle(execution_id: str, attempt: int) -> None:
+    def handle(execution_id: str, attempt: int) -> bool:
         future = asyncio.run_coroutine_threadsafe(consumer.handle(execution_id, attempt), loop)
         try:
-            future.result()
+            return future.result() is not None
         except concurrent.futures.CancelledError:
             # Only when the worker is forced down; the record ends through the pipeline.
             log.warning("worker.evaluation_cancelled", execution_id=execution_id)
+            return True
 
     return QueueWorker(
         settings.broker_url,

@@ -16,6 +16,7 @@ import dataclasses
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import dramatiq
 import structlog
@@ -44,8 +45,29 @@ IDLE_POLL_MS = 20
 # How long a draining worker waits for its evaluations (each is bounded by its own limits).
 DRAIN_TIMEOUT_S = 300.0
 
-Handle = Callable[[str, int], None]
-"""Grades one execution id on its n-th delivery (1 = first); returns once its record is final."""
+Handle = Callable[[str, int], bool]
+"""Grades one execution id on its n-th delivery (1 = first); returns once its record is final:
+False when the store has no such record (this worker is on another database than the API nodes)."""
+
+
+class UnknownExecution(Exception):
+    """The delivered id has no record in this worker's database."""
+
+
+class _DeadLetterUnknown(dramatiq.Middleware):
+    """A message this worker's database does not know is dead-lettered (kept in the queue's
+    ``.XQ`` for the broker's dead-message TTL), never acknowledged as done: a misconfigured
+    worker must not silently swallow another database's evaluations."""
+
+    @property
+    def actor_options(self) -> set[str]:
+        return {"throws"}  # Dramatiq's option: this exception is expected (no traceback logged)
+
+    def after_process_message(
+        self, broker: dramatiq.Broker, message: Any, *, result: Any = None, exception: BaseException | None = None
+    ) -> None:
+        if isinstance(exception, UnknownExecution):
+            message.fail()
 
 
 class QueueWorker:
@@ -67,6 +89,7 @@ class QueueWorker:
         self._ad = WorkerAd(instance, languages, slots, 0.0, runtime_versions)
         self._handle = handle
         self._beat_every_s = heartbeat_timeout_s / 4
+        self._broker.add_middleware(_DeadLetterUnknown())
         for language in languages:
             self._broker.declare_queue(queue_name(language))
         dramatiq.Actor(
@@ -75,7 +98,7 @@ class QueueWorker:
             actor_name=ACTOR_NAME,
             queue_name=queue_name(languages[0]),
             priority=0,
-            options={},
+            options={"throws": (UnknownExecution,)},
         )
         self._worker = dramatiq.Worker(
             self._broker,
@@ -114,14 +137,18 @@ class QueueWorker:
                 attempt = int(self._client.incr(attempts_key(execution_id)))
                 self._client.expire(attempts_key(execution_id), ATTEMPTS_TTL_S)
             log.debug("worker.received", execution_id=execution_id, attempt=attempt)
-            self._handle(execution_id, attempt)
-            announce_finished(self._client, execution_id)
+            known = self._handle(execution_id, attempt)
+            if known:
+                announce_finished(self._client, execution_id)
         except Exception as exc:
             # The record tells what happened (the pipeline ends it); a raise here would only
             # make Dramatiq dead-letter the message.
             log.error(
                 "worker.message_failed", execution_id=execution_id, error=str(exc), error_class=type(exc).__name__
             )
+            return
+        if not known:
+            raise UnknownExecution(execution_id)
 
     def _advertise(self) -> None:
         advertise(self._client, dataclasses.replace(self._ad, seen_at=time.time()))

@@ -16,6 +16,7 @@ import sys
 import grpc
 import httpx
 import pytest
+import redis
 from cluster import Cluster, all_final, records, slow, submission, wait_running
 from running_server import wait_until
 
@@ -208,3 +209,21 @@ def test_doctor_and_readyz_report_the_broker_and_its_workers(cluster: Cluster) -
         )
         line = next(line for line in done.stdout.splitlines() if "broker" in line)
         assert expected in line, done.stdout
+
+
+def test_a_worker_on_another_database_dead_letters_what_it_cannot_find(cluster: Cluster, student: str) -> None:
+    # Given an API node on a database of its own, and a worker on the cluster's (a misconfiguration)
+    api = cluster.api(database_url=f"sqlite:///{cluster.folder / 'elsewhere.db'}")
+    worker = cluster.worker(worker_languages="python")
+    # When an evaluation is queued
+    answer = httpx.post(
+        f"{api.http_url}/v1/executions", json=submission(student, 1, correct=True), params={"wait": "false"}
+    )
+    assert 202 == answer.status_code
+    # Then the worker does not acknowledge it as done: it is dead-lettered, where an operator finds it
+    client = redis.Redis.from_url(cluster.redis.url)
+    try:
+        wait_until(lambda: client.zcard("coderunner-dramatiq:coderunner.python.XQ") == 1, 60, "the dead letter")
+    finally:
+        client.close()
+    assert answer.json()["id"] in worker.log_path.read_text()
