@@ -20,7 +20,7 @@ from coderunner.sandbox.docker_sandbox import DockerSandbox
 from coderunner.sandbox.engine import connect
 from coderunner.sandbox.images import ImageBuilder
 from coderunner.service.consumer import Consumer
-from coderunner.service.dispatcher import Dispatcher
+from coderunner.service.queue_scheduler import QueueScheduler
 from coderunner.service.pipeline import Pipeline
 from coderunner.service.recovery import recover
 from coderunner.service.scheduler import Scheduler
@@ -41,7 +41,7 @@ class Services:
     sandbox: DockerSandbox
     store: SqlExecutionStore
     pipeline: Pipeline
-    scheduler: Scheduler | Dispatcher
+    scheduler: Scheduler | QueueScheduler
     # Set on an API node of a scale-out deployment (CODERUNNER_BROKER_URL): it records and
     # queues; workers grade. None in the embedded mode and in a worker.
     queue: RedisWorkQueue | None = None
@@ -86,7 +86,7 @@ class Services:
 def build_services(settings: Settings, *, worker: bool = False) -> Services:
     """Connects to the engine and the database (migrating it) and wires the pipeline.
 
-    With a broker URL, the services of an API node (``Dispatcher`` in front of the queue),
+    With a broker URL, the services of an API node (``QueueScheduler`` in front of the queue),
     unless ``worker``: a worker grades with the embedded pipeline (see ``build_worker``).
     Raises ``SandboxUnavailable`` when no engine answers, ``StoreError`` when the
     database cannot be reached and ``InvalidSubmission`` when the settings name a language
@@ -97,7 +97,7 @@ def build_services(settings: Settings, *, worker: bool = False) -> Services:
         return services
     queue = RedisWorkQueue(settings.broker_url, heartbeat_timeout_s=settings.broker_heartbeat_timeout_s)
     feed = RedisFinishedFeed(settings.broker_url)
-    services.scheduler = Dispatcher(
+    services.scheduler = QueueScheduler(
         services.pipeline,
         services.store,
         queue,

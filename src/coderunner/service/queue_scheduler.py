@@ -1,6 +1,6 @@
 """The API node's side of scale-out: record, enqueue, wait for a worker's result.
 
-``Dispatcher`` answers like the embedded ``Scheduler`` (``submit``, ``evaluate``,
+``QueueScheduler`` answers like the embedded ``Scheduler`` (``submit``, ``evaluate``,
 ``drain``, ``in_flight``), so REST, gRPC and the CLI do not know which one serves them.
 Admission is bounded by the store, the one place every API node sees: past
 ``queue_limit`` unfinished executions in the cluster, or ``student_limit`` of one
@@ -29,7 +29,7 @@ from coderunner.service.ports import ExecutionStore, FinishedFeed, WorkQueue
 log = structlog.get_logger("coderunner.dispatcher")
 
 
-class Dispatcher:
+class QueueScheduler:
     def __init__(
         self,
         pipeline: Pipeline,
