@@ -7,6 +7,7 @@ import concurrent.futures
 from dataclasses import dataclass, field
 
 import structlog
+from sqlalchemy import Engine
 
 from coderunner.broker.feed import RedisFinishedFeed
 from coderunner.broker.work_queue import RedisWorkQueue
@@ -16,22 +17,31 @@ from coderunner.domain.submission import Limits
 from coderunner.errors import InvalidSubmission
 from coderunner.languages.plugin import Language
 from coderunner.languages.registry import available_languages, get_language
+from coderunner.publish.http_sink import HttpEventSink
+from coderunner.publish.redis_stream import RedisStreamSink
+from coderunner.publish.webhooks import HttpWebhookSender
 from coderunner.sandbox.docker_sandbox import DockerSandbox
 from coderunner.sandbox.engine import connect
 from coderunner.sandbox.images import ImageBuilder
 from coderunner.service.consumer import Consumer
-from coderunner.service.queue_scheduler import QueueScheduler
+from coderunner.service.dispatcher import Dispatcher, DispatchPolicy, RenderExecution
 from coderunner.service.pipeline import Pipeline
+from coderunner.service.ports import EventSink
+from coderunner.service.queue_scheduler import QueueScheduler
 from coderunner.service.recovery import recover
 from coderunner.service.scheduler import Scheduler
 from coderunner.settings import Settings
 from coderunner.store.database import create_engine_for, migrate
+from coderunner.store.deliveries import SqlDeliveryStore
 from coderunner.store.sql_store import SqlExecutionStore
 
 log = structlog.get_logger("coderunner.worker")
 
 # How long a stopping server keeps trying to write final states the database refused.
 FINAL_WRITES_GRACE_S = 10.0
+# How long a stopping process tries to deliver the events and webhooks already due (the rest
+# stays owed in the database and is delivered by the next start).
+FINAL_DELIVERIES_GRACE_S = 3.0
 
 
 @dataclass
@@ -42,6 +52,7 @@ class Services:
     store: SqlExecutionStore
     pipeline: Pipeline
     scheduler: Scheduler | QueueScheduler
+    dispatcher: Dispatcher
     # Set on an API node of a scale-out deployment (CODERUNNER_BROKER_URL): it records and
     # queues; workers grade. None in the embedded mode and in a worker.
     queue: RedisWorkQueue | None = None
@@ -58,12 +69,14 @@ class Services:
         the queue, not to this process."""
         if self.feed is not None:
             self.feed.start()
+            self.dispatcher.start()  # deliveries are claimed from the database: any process may send them
             return
         languages = [get_language(name) for name in available_languages()]
         for language in languages:
             await asyncio.to_thread(self.sandbox.image_for, language.image)
         # Reap first: the pools' new containers carry the same instance label.
-        await recover(self.store, self.sandbox, self.settings.instance_name)
+        await recover(self.store, self.sandbox, self.settings.instance_name, self.dispatcher.event_sinks)
+        self.dispatcher.start()
         for language in languages:
             size = self.settings.pool_size(language.name)
             limits = self.default_limits(language).compile_step
@@ -80,19 +93,25 @@ class Services:
             await self.feed.close()
         if self.queue is not None:
             self.queue.close()
+        # What is not delivered yet stays owed in the database: the next start delivers it.
+        await self.dispatcher.stop(flush_s=FINAL_DELIVERIES_GRACE_S)
         await asyncio.to_thread(self.sandbox.close)
 
 
-def build_services(settings: Settings, *, worker: bool = False) -> Services:
+def build_services(
+    settings: Settings, render_execution: RenderExecution | None = None, *, worker: bool = False
+) -> Services:
     """Connects to the engine and the database (migrating it) and wires the pipeline.
 
+    ``render_execution`` gives the webhook body of an execution (the REST API's JSON of it);
+    without it, this process accepts callback URLs but leaves their delivery to one that has it.
     With a broker URL, the services of an API node (``QueueScheduler`` in front of the queue),
     unless ``worker``: a worker grades with the embedded pipeline (see ``build_worker``).
     Raises ``SandboxUnavailable`` when no engine answers, ``StoreError`` when the
     database cannot be reached and ``InvalidSubmission`` when the settings name a language
-    that is not registered or set a default limit out of range.
+    that is not registered, set a default limit out of range or a webhook secret unusable.
     """
-    services = _embedded_services(settings)
+    services = _embedded_services(settings, render_execution)
     if settings.broker_url is None or worker:
         return services
     queue = RedisWorkQueue(settings.broker_url, heartbeat_timeout_s=settings.broker_heartbeat_timeout_s)
@@ -147,7 +166,7 @@ def build_worker(services: Services, loop: asyncio.AbstractEventLoop) -> QueueWo
     )
 
 
-def _embedded_services(settings: Settings) -> Services:
+def _embedded_services(settings: Settings, render_execution: RenderExecution | None) -> Services:
     check_language_settings(settings)
     engine = create_engine_for(settings.database_url)
     migrate(engine)
@@ -161,9 +180,54 @@ def _embedded_services(settings: Settings) -> Services:
         instance=settings.instance_name,
         uid_base=settings.uid_base,
     )
-    pipeline = Pipeline(store, sandbox, get_language, server_instance=settings.instance_name)
+    dispatcher = build_dispatcher(settings, engine, store, render_execution)
+    pipeline = Pipeline(
+        store,
+        sandbox,
+        get_language,
+        server_instance=settings.instance_name,
+        event_sinks=dispatcher.event_sinks,
+        callbacks=settings.callback_policy(),
+        on_final=dispatcher.wake,
+    )
     scheduler = Scheduler(pipeline, slots=settings.slots, queue_limit=settings.queue_limit)
-    return Services(settings, images, sandbox, store, pipeline, scheduler)
+    return Services(settings, images, sandbox, store, pipeline, scheduler, dispatcher)
+
+
+def build_dispatcher(
+    settings: Settings, engine: Engine, store: SqlExecutionStore, render_execution: RenderExecution | None
+) -> Dispatcher:
+    """The delivery dispatcher with the event sinks and the webhook sender the settings turn on."""
+    sinks: list[EventSink] = []
+    if settings.events_redis_url:
+        sinks.append(
+            RedisStreamSink(settings.events_redis_url, settings.events_stream, maxlen=settings.events_stream_maxlen)
+        )
+    if settings.events_http_url:
+        sinks.append(HttpEventSink(settings.events_http_url, timeout_s=settings.webhook_timeout_s))
+    webhooks = None
+    policy = settings.callback_policy()
+    if settings.webhook_secret is not None and policy is not None:
+        try:
+            webhooks = HttpWebhookSender(
+                settings.webhook_secret.get_secret_value(), policy, timeout_s=settings.webhook_timeout_s
+            )
+        except ValueError as exc:
+            raise InvalidSubmission("CODERUNNER_WEBHOOK_SECRET", str(exc)) from None
+    return Dispatcher(
+        SqlDeliveryStore(engine),
+        store,
+        sinks=sinks,
+        webhooks=webhooks,
+        render=render_execution,
+        policy=DispatchPolicy(
+            events=settings.event_backoff(),
+            webhooks=settings.webhook_backoff(),
+            # A claim outlives any attempt (each is bounded by the timeout), and not much more:
+            # a delivery whose process died mid-attempt is retried when it ends.
+            lease_s=settings.webhook_timeout_s + 30,
+        ),
+    )
 
 
 def check_language_settings(settings: Settings) -> None:

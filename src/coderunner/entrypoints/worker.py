@@ -19,6 +19,7 @@ import signal
 import structlog
 
 from coderunner.bootstrap import build_services, build_worker
+from coderunner.entrypoints.rest.schemas import webhook_body
 from coderunner.entrypoints.server import announce_ready
 from coderunner.settings import Settings
 
@@ -31,7 +32,8 @@ async def work(settings: Settings) -> None:
     Raises ``SandboxUnavailable`` / ``StoreError`` / ``BrokerUnavailable`` when the engine,
     the database or the broker is missing at start-up.
     """
-    services = await asyncio.to_thread(build_services, settings, worker=True)
+    # Workers write the final states, so they deliver the events and webhooks owed with them.
+    services = await asyncio.to_thread(build_services, settings, webhook_body, worker=True)
     await services.start()
     try:
         loop = asyncio.get_running_loop()

@@ -45,7 +45,7 @@ class Consumer:
             return execution
         if attempt > self._max_attempts:
             await self._pipeline.give_up(
-                execution_id,
+                execution,
                 f"its evaluation was started {attempt - 1} times and each worker stopped before it finished",
             )
             return await self._store.get(execution_id)

@@ -64,7 +64,7 @@ class QueueScheduler:
             await self._queue.enqueue(execution)
         except InfrastructureError as exc:
             self._finished.unwatch(execution.id, announced)
-            await self._pipeline.give_up(execution.id, f"it could not be queued for a worker: {exc}")
+            await self._pipeline.give_up(execution, f"it could not be queued for a worker: {exc}")
             raise
         task = asyncio.create_task(self._result(execution.id, announced), name=f"await-{execution.id}")
         self._tasks.add(task)
