@@ -165,9 +165,11 @@ def test_a_language_goes_only_to_workers_that_run_it(cluster: Cluster, student: 
 
 
 def test_backpressure_is_per_student_and_for_the_whole_queue(cluster: Cluster, student: str) -> None:
-    # Given an API node that admits 2 unfinished evaluations per student and 3 in all
-    api = cluster.api(broker_student_limit=2, broker_queue_limit=3)
-    cluster.worker()
+    # Given an API node that admits 2 unfinished evaluations per student and 3 in all (on a
+    # database of this test's own: the cluster-wide count must not see other tests' records)
+    own = f"sqlite:///{cluster.folder / 'backpressure.db'}"
+    api = cluster.api(broker_student_limit=2, broker_queue_limit=3, database_url=own)
+    cluster.worker(database_url=own)
     # When one student sends three slow ones, and another student two (one after the other:
     # admissions racing each other may overshoot a bound by as many as race)
     flood = [_post_later(api.http_url, slow(student, 3)) for _ in range(3)]
