@@ -14,7 +14,8 @@ exception: it is a status in the result. Exceptions are for our own failures::
         ├── SandboxUnavailable           engine unreachable, image missing
         ├── SandboxFailure               limits refused, container lost
         ├── StoreError                   database unreachable or refused a write
-        └── DeliveryFailed (permanent)   an event sink or a webhook receiver did not take a message
+        ├── DeliveryFailed (permanent)   an event sink or a webhook receiver did not take a message
+        └── BrokerUnavailable            the task queue (Redis) unreachable, or no worker for the language
 """
 
 from __future__ import annotations
@@ -114,3 +115,7 @@ class TemplateError(InvalidSubmission):
         field = f"tests[{test_id}]" if test_id is not None else "code"
         super().__init__(field, problem)
         self.test_id = test_id
+
+
+class BrokerUnavailable(InfrastructureError):
+    """The distributed task queue cannot take the evaluation (broker away, no worker for its language)."""

@@ -46,6 +46,17 @@ class Settings(DeliverySettings):
     slots: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 1)), ge=1, le=256)
     queue_limit: int = Field(32, ge=0, le=10_000)
     request_wait_s: float = Field(120.0, gt=0, le=3600)
+    # Scale-out (docs/ARCHITECTURE.md, "API nodes and workers"): with a broker URL, `serve`
+    # records and enqueues, and `coderunner worker` processes grade. Unset: one process does all.
+    broker_url: str | None = None
+    # Unfinished evaluations the whole cluster accepts (pending + running), and per student id.
+    broker_queue_limit: int = Field(1000, ge=1, le=1_000_000)
+    broker_student_limit: int = Field(50, ge=1, le=1_000_000)
+    # A worker silent this long is dead: its evaluations go to another (at most max_attempts starts).
+    broker_heartbeat_timeout_s: float = Field(15.0, ge=2, le=3600)
+    broker_max_attempts: int = Field(3, ge=1, le=20)
+    # The languages a worker takes (empty: every language whose image is current in its engine).
+    worker_languages: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Started, hardened containers kept ready per language (each serves one submission, then
     # is removed). A language named in warm_pool_sizes ("cpp=2,python=1") gets its pool with
     # the service; any other gets warm_pool_size containers from its first submission on, so
@@ -113,6 +124,21 @@ class Settings(DeliverySettings):
     def _supported_database(cls, value: str) -> str:
         if not value.startswith(("sqlite:", "postgresql")):
             raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _supported_broker(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value or None
+
+    @field_validator("worker_languages", mode="before")
+    @classmethod
+    def _parse_languages(cls, value: object) -> object:
+        """``"cpp,python"`` (the environment's spelling) or a list."""
+        if isinstance(value, str):
+            return [name.strip().lower() for name in value.split(",") if name.strip()]
         return value
 
     @field_validator("warm_pool_sizes", mode="before")

@@ -73,6 +73,20 @@ def test_keys_are_off_by_default_and_metrics_need_a_key_only_where_keys_exist() 
         settings(metrics_require_key=True)
 
 
+def test_the_broker_url_is_optional_and_must_be_redis() -> None:
+    assert None is settings().broker_url
+    assert None is settings(broker_url="").broker_url  # CODERUNNER_BROKER_URL= means embedded
+    assert "redis://h:6379/1" == settings(broker_url="redis://h:6379/1").broker_url
+    with pytest.raises(ValidationError, match="redis://"):
+        settings(broker_url="amqp://h")
+
+
+def test_worker_languages_come_as_a_comma_list_and_must_be_registered() -> None:
+    assert ["cpp", "python"] == settings(worker_languages=" cpp, Python ,").worker_languages
+    with pytest.raises(InvalidSubmission, match="CODERUNNER_WORKER_LANGUAGES"):
+        check_language_settings(settings(worker_languages="cobol"))
+
+
 def test_webhooks_are_off_until_a_secret_is_set_and_the_allow_list_is_comma_separated() -> None:
     assert settings().callback_policy() is None
     on = settings(webhook_secret="whsec_" + "A" * 32, webhook_allowed="127.0.0.1, *.example.com")

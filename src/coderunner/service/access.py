@@ -18,16 +18,23 @@ from coderunner.domain.submission import Submission
 from coderunner.errors import ExecutionNotFound
 from coderunner.service.keys import ApiKeys, bearer_token
 from coderunner.service.ports import ExecutionFilter
+from coderunner.service.queue_scheduler import QueueScheduler
 from coderunner.service.quotas import Quotas
 from coderunner.service.scheduler import Scheduler, result_of
 
 
 class Access:
-    def __init__(self, keys: ApiKeys, scheduler: Scheduler, *, required: bool, quotas: Quotas | None = None) -> None:
+    def __init__(
+        self, keys: ApiKeys, scheduler: Scheduler | QueueScheduler, *, required: bool, quotas: Quotas | None = None
+    ) -> None:
         self._keys = keys
         self._scheduler = scheduler
         self._quotas = quotas or Quotas()
         self.required = required
+
+    def serving(self, scheduler: Scheduler | QueueScheduler) -> Access:
+        """The same keys and quotas in front of another scheduler (an API node's queue)."""
+        return Access(self._keys, scheduler, required=self.required, quotas=self._quotas)
 
     async def authenticate(self, authorization: str | None) -> ApiKey | None:
         """The caller's key from an ``Authorization`` value; None when keys are off (the value

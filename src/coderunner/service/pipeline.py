@@ -136,6 +136,18 @@ class Pipeline:
         self._finished(execution, state)
         self._outbox.put(execution.id, state)
 
+    async def give_up(self, execution: Execution, message: str) -> None:
+        """Ends a recorded execution that will not be graded (it could not be queued, or its
+        workers kept dying) as ``failed`` / internal_error with ``message``; the outbox
+        retries the write while the store is away."""
+        log.error("execution.given_up", execution_id=execution.id, reason=message)
+        await self._end(execution, self._failed(execution.submission, message))
+
+    async def final_written(self, execution_id: str) -> None:
+        """Returns once the final state of ``execution_id`` the store refused is written (at
+        once when none is kept): a worker acknowledges its message only then."""
+        await self._outbox.written(execution_id)
+
     async def close(self, timeout_s: float) -> list[str]:
         """At shutdown, after the scheduler drained: writes the final states still kept for
         up to ``timeout_s``; returns the ids left unwritten (start-up recovery fails them)."""

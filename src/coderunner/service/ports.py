@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -77,6 +78,10 @@ class ExecutionStore(Protocol):
         ...
 
     async def list(self, query: ExecutionFilter) -> Sequence[Execution]: ...
+
+    async def count_unfinished(self, student_id: str | None = None) -> int:
+        """How many executions are pending or running (of ``student_id`` when given)."""
+        ...
 
     async def fail_unfinished(
         self, server_instance: str, reason: str, at: datetime, event_sinks: Sequence[str] = ()
@@ -216,3 +221,30 @@ class WebhookSender(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+class WorkQueue(Protocol):
+    """The distributed task queue between API nodes and workers.
+
+    Delivery is at least once: a worker may receive an execution id again (its worker
+    died), so whoever consumes must treat the stored record as the truth (the id is the
+    idempotency key).
+    """
+
+    async def enqueue(self, execution: Execution) -> None:
+        """Hands ``execution`` (recorded as pending) to a worker that grades its language.
+
+        Raises ``BrokerUnavailable`` when the broker is away or no live worker takes the language.
+        """
+        ...
+
+
+class FinishedFeed(Protocol):
+    """Tells an API node that an execution reached its final state (pushed, never polled)."""
+
+    def watch(self, execution_id: str) -> asyncio.Future[None]:
+        """A future that resolves when ``execution_id`` is announced finished, or when the
+        feed may have missed announcements (it reconnected): then the caller reads the store again."""
+        ...
+
+    def unwatch(self, execution_id: str, future: asyncio.Future[None]) -> None: ...

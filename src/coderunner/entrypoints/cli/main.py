@@ -32,7 +32,7 @@ def serve(
     grpc_port: Annotated[int | None, typer.Option(help="gRPC port.")] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Serve the REST and gRPC APIs in one process."""
+    """Serve the REST and gRPC APIs: grading in this process, or with CODERUNNER_BROKER_URL through workers."""
     from coderunner.entrypoints.server import serve as run_server
 
     settings = settings_or_exit(host=host, http_port=http_port, grpc_port=grpc_port, database_url=database_url)
@@ -40,6 +40,19 @@ def serve(
         asyncio.run(run_server(settings))
     except CoderunnerError as exc:
         errors.print(labelled("cannot serve", exc, "red"))
+        raise typer.Exit(EXIT_ERROR) from exc
+
+
+@app.command()
+def worker(database_url: DatabaseUrl = None) -> None:
+    """Grade evaluations from the broker's queues (scale-out: needs CODERUNNER_BROKER_URL)."""
+    from coderunner.entrypoints.worker import work
+
+    settings = settings_or_exit(database_url=database_url)
+    try:
+        asyncio.run(work(settings))
+    except CoderunnerError as exc:
+        errors.print(labelled("cannot work", exc, "red"))
         raise typer.Exit(EXIT_ERROR) from exc
 
 
