@@ -22,7 +22,7 @@ from bench.measure import Latency, Sample, interleaved, interleaved_throughput, 
 from bench.report import Results, render
 from bench.workload import Exercise, load_workload, spread
 
-PARTS = ("floor", "seed", "rest", "grpc", "phases")
+PARTS = ("floor", "seed", "rest", "grpc", "distributed", "phases")
 DEFAULT_OUTPUT = Path(__file__).parent / "results" / "latest.json"
 WARMUP = 2  # exercises run, untimed, on each path before the measurements
 console = Console()
@@ -49,6 +49,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=[],
         metavar="NAME=VALUE",
         help="a setting for the server, e.g. CODERUNNER_SLOTS=4 (repeatable; default: the service's defaults)",
+    )
+    parser.add_argument(
+        "--broker-url",
+        default=os.environ.get("CODERUNNER_BENCH_BROKER_URL", "redis://127.0.0.1:6379/0"),
+        help="Redis for the distributed path: an API node and 2 workers (scripts/start-redis.sh starts one)",
+    )
+    parser.add_argument(
+        "--distributed-database-url",
+        default=None,
+        help="the distributed path's shared database (default: a SQLite file of its own)",
     )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help=f"raw JSON ({DEFAULT_OUTPUT.name})")
     args = parser.parse_args(argv)
@@ -132,6 +142,8 @@ def _measure_paths(
                 runners["floor"] = floor.run
         if "rest" in args.only or "grpc" in args.only:
             runners |= _start_service(results, args, stack)
+        if "distributed" in args.only:
+            runners |= _start_cluster(args, stack)
         if runners:
             _measure_turns(results, runners, exercises, args)
     if "seed" in args.only:
@@ -167,6 +179,24 @@ def _start_service(results: Results, args: argparse.Namespace, stack: contextlib
             stack.callback(grpc.close)
             runners["grpc"] = grpc.run
     return runners
+
+
+def _start_cluster(args: argparse.Namespace, stack: contextlib.ExitStack) -> dict[str, Runner]:
+    from bench.clients import RestClient
+    from bench.server import BenchCluster
+
+    with _step(f"starting an API node and 2 workers on {args.broker_url}"):
+        cluster = BenchCluster(
+            args.broker_url,
+            args.output.with_name("distributed.log"),
+            args.server_env,
+            workers=2,
+            database_url=args.distributed_database_url,
+        )
+        stack.enter_context(cluster)
+        rest = RestClient(cluster.api.http_url)
+        stack.callback(rest.close)
+    return {"distributed": rest.run}
 
 
 def _measure_turns(

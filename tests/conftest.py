@@ -27,6 +27,7 @@ from coderunner.sandbox.docker_sandbox import DockerSandbox
 from coderunner.sandbox.engine import connect
 from coderunner.sandbox.hardening import LABEL_INSTANCE, LABEL_ROLE, ROLE_SANDBOX, SandboxPolicy
 from coderunner.sandbox.images import ImageBuilder
+from coderunner.service.ports import Metrics
 
 TEST_INSTANCE = f"test-{os.getpid()}"
 # Away from the service's default (700000), so a service running on this host never shares UIDs with the tests.
@@ -114,10 +115,19 @@ def sandbox(docker_client: docker.DockerClient, cpp_image: str) -> Iterator[Dock
 
 
 def make_sandbox(
-    client: docker.DockerClient, *, instance: str = TEST_INSTANCE, policy: SandboxPolicy | None = None
+    client: docker.DockerClient,
+    *,
+    instance: str = TEST_INSTANCE,
+    policy: SandboxPolicy | None = None,
+    metrics: Metrics | None = None,
 ) -> DockerSandbox:
     return DockerSandbox(
-        client, ImageBuilder(client), policy=policy or SandboxPolicy(), instance=instance, uid_base=TEST_UID_BASE
+        client,
+        ImageBuilder(client),
+        policy=policy or SandboxPolicy(),
+        instance=instance,
+        uid_base=TEST_UID_BASE,
+        metrics=metrics,
     )
 
 
@@ -175,7 +185,7 @@ def shell_job_fixture() -> Callable[..., SandboxJob]:
 
 @pytest.fixture(name="make_sandbox")
 def make_sandbox_fixture(docker_client: docker.DockerClient, cpp_image: str) -> Callable[..., DockerSandbox]:
-    """``make_sandbox(instance=..., policy=...)`` → another DockerSandbox of this test run."""
+    """``make_sandbox(instance=..., policy=..., metrics=...)`` → another DockerSandbox of this test run."""
     return lambda **kwargs: make_sandbox(docker_client, **kwargs)
 
 

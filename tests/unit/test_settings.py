@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from coderunner.bootstrap import check_language_settings
+from coderunner.bootstrap import build_dispatcher, check_language_settings
 from coderunner.errors import InvalidSubmission
 from coderunner.settings import Settings, host_cpus, host_memory_mb
+from coderunner.store.database import create_engine_for
+from coderunner.store.sql_store import SqlExecutionStore
 
 
 def settings(**values: object) -> Settings:
@@ -58,3 +60,50 @@ def test_start_up_refuses_a_default_above_its_ceiling_naming_the_variable(
     with pytest.raises(InvalidSubmission) as caught:
         check_language_settings(settings(**values))
     assert (field, problem) == (caught.value.field, caught.value.problem)
+
+
+def test_keys_are_off_by_default_and_metrics_need_a_key_only_where_keys_exist() -> None:
+    assert (False, False, None) == (
+        settings().require_api_keys,
+        settings().metrics_require_key,
+        settings().metrics_port,
+    )
+    assert settings(require_api_keys=True, metrics_require_key=True).metrics_require_key
+    with pytest.raises(ValidationError, match="CODERUNNER_METRICS_REQUIRE_KEY=true needs CODERUNNER_REQUIRE_API_KEYS"):
+        settings(metrics_require_key=True)
+
+
+def test_the_broker_url_is_optional_and_must_be_redis() -> None:
+    assert None is settings().broker_url
+    assert None is settings(broker_url="").broker_url  # CODERUNNER_BROKER_URL= means embedded
+    assert "redis://h:6379/1" == settings(broker_url="redis://h:6379/1").broker_url
+    with pytest.raises(ValidationError, match="redis://"):
+        settings(broker_url="amqp://h")
+
+
+def test_worker_languages_come_as_a_comma_list_and_must_be_registered() -> None:
+    assert ["cpp", "python"] == settings(worker_languages=" cpp, Python ,").worker_languages
+    with pytest.raises(InvalidSubmission, match="CODERUNNER_WORKER_LANGUAGES"):
+        check_language_settings(settings(worker_languages="cobol"))
+
+
+def test_webhooks_are_off_until_a_secret_is_set_and_the_allow_list_is_comma_separated() -> None:
+    assert settings().callback_policy() is None
+    on = settings(webhook_secret="whsec_" + "A" * 32, webhook_allowed="127.0.0.1, *.example.com")
+    policy = on.callback_policy()
+    assert policy is not None
+    assert ("*.example.com",) == policy.hosts
+
+
+def test_a_bad_allow_list_entry_is_refused_naming_it() -> None:
+    with pytest.raises(ValidationError, match="'hooks/x' is neither"):
+        settings(webhook_allowed="hooks/x")
+
+
+def test_an_unusable_webhook_secret_stops_the_start_naming_the_variable_not_the_secret() -> None:
+    config = settings(database_url="sqlite://", webhook_secret="not-a-secret-value")
+    engine = create_engine_for("sqlite://")
+    with pytest.raises(InvalidSubmission, match="must start with 'whsec_'") as refused:
+        build_dispatcher(config, engine, SqlExecutionStore(engine), None)
+    assert "CODERUNNER_WEBHOOK_SECRET" == refused.value.field
+    assert "not-a-secret-value" not in str(refused.value)

@@ -33,6 +33,7 @@ from coderunner.bootstrap import Services, build_services
 from coderunner.entrypoints.grpc.server import GrpcServer
 from coderunner.entrypoints.rest.app import create_app
 from coderunner.entrypoints.rest.http_protocol import timed_h11
+from coderunner.entrypoints.rest.schemas import webhook_body
 from coderunner.settings import Settings
 
 log = structlog.get_logger("coderunner.server")
@@ -55,7 +56,7 @@ async def serve(settings: Settings) -> None:
     Raises ``SandboxUnavailable`` / ``StoreError`` when the engine or the database is
     missing at start-up, and ``OSError`` when a port cannot be bound.
     """
-    services = await asyncio.to_thread(build_services, settings)
+    services = await asyncio.to_thread(build_services, settings, webhook_body)
     await services.start()
     try:
         await _serve_started(services, settings)
@@ -128,11 +129,16 @@ async def _serve_started(services: Services, settings: Settings) -> None:
 
 def _announce(http_port: int, grpc_port: int) -> None:
     print(f"coderunner: listening http={http_port} grpc={grpc_port}", flush=True)
+    announce_ready({"http": http_port, "grpc": grpc_port})
+
+
+def announce_ready(facts: dict[str, object]) -> None:
+    """Writes ``facts`` as JSON to the file CODERUNNER_PORTS_FILE names, if it names one."""
     target = os.environ.get(PORTS_FILE_ENV)
     if target:
         path = Path(target)
         partial = path.with_name(path.name + ".partial")
-        partial.write_text(json.dumps({"http": http_port, "grpc": grpc_port}))
+        partial.write_text(json.dumps(facts))
         partial.replace(path)  # readers never see half a file
 
 

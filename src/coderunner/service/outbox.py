@@ -43,6 +43,7 @@ class FinalState:
     grade: Grade | None = None
     error_type: str = ""
     error_message: str = ""
+    deliveries: tuple[str, ...] = ()  # the sinks owed a message once this is stored
 
 
 class Outbox:
@@ -106,6 +107,14 @@ class Outbox:
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_until_empty(), name="coderunner-outbox")
 
+    async def written(self, execution_id: str) -> None:
+        """Returns once no final state of ``execution_id`` is kept: written, or dropped when full.
+
+        Checks at the writer's first retry delay: only waited on after the store failed.
+        """
+        while execution_id in self._kept:
+            await asyncio.sleep(self._first_delay_s)
+
     async def close(self, timeout_s: float) -> list[str]:
         """Tries for up to ``timeout_s`` to write what is kept; returns (and logs) the ids left unwritten."""
         if self._writer is not None:
@@ -132,6 +141,7 @@ class Outbox:
             grade=state.grade,
             error_type=state.error_type,
             error_message=state.error_message,
+            deliveries=state.deliveries,
         )
 
     async def _write_until_empty(self) -> None:

@@ -30,9 +30,11 @@ def new_execution_row(execution_id: str, submission: Submission, request: Reques
         function_name=submission.function_name,
         limits=asdict(submission.limits),
         tolerance=asdict(submission.tolerance),
+        callback_url=submission.callback_url,
         status=ExecutionStatus.PENDING.value,
         created_at=at,
         server_instance=request.server_instance,
+        api_key_id=request.api_key_id,
         client_address=request.client_address,
         user_agent=request.user_agent,
         tests=[
@@ -75,6 +77,7 @@ def record_finish(
         row.verdict = None
         row.total_tests = row.passed_tests = row.failed_tests = None
         row.run_time_ms = row.cpu_time_ms = row.peak_memory_kb = None
+        row.compile_time_ms = row.exit_code = None
         grade = _UNGRADED
     else:
         row.verdict = grade.verdict.value
@@ -84,6 +87,8 @@ def record_finish(
         row.run_time_ms = grade.run_wall_ms
         row.cpu_time_ms = grade.run_cpu_ms
         row.peak_memory_kb = grade.peak_memory_kb
+        row.compile_time_ms = grade.compile_wall_ms
+        row.exit_code = grade.exit_code
     row.approved_test_ids = grade.approved_test_ids
     row.failed_test_ids = grade.failed_test_ids
     row.compile_output = grade.compile_output
@@ -157,7 +162,10 @@ def _to_execution(row: ExecutionRow) -> Execution:
         status=ExecutionStatus(row.status),
         created_at=row.created_at,
         request=RequestInfo(
-            client_address=row.client_address, user_agent=row.user_agent, server_instance=row.server_instance
+            client_address=row.client_address,
+            user_agent=row.user_agent,
+            server_instance=row.server_instance,
+            api_key_id=row.api_key_id,
         ),
         started_at=row.started_at,
         finished_at=row.finished_at,
@@ -192,6 +200,7 @@ def _to_submission(row: ExecutionRow) -> Submission:
         student_id=row.student_id,
         # Executions stored before tolerances were recorded were judged by the default.
         tolerance=_to_tolerance(row.tolerance) or DEFAULT_TOLERANCE,
+        callback_url=row.callback_url,
     )
 
 
@@ -219,6 +228,8 @@ def _to_grade(row: ExecutionRow) -> Grade | None:
         run_wall_ms=row.run_time_ms or 0,
         run_cpu_ms=row.cpu_time_ms or 0,
         peak_memory_kb=row.peak_memory_kb or 0,
+        compile_wall_ms=row.compile_time_ms or 0,
+        exit_code=row.exit_code,
         image_id=row.image_id,
         compiler_version=row.compiler_version,
         details=dict(row.grade_details),
