@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+import docker
+
 from coderunner.domain.submission import Limits
 from coderunner.errors import InvalidSubmission
 from coderunner.languages.plugin import Language
@@ -12,6 +14,7 @@ from coderunner.languages.registry import available_languages, get_language
 from coderunner.sandbox.docker_sandbox import DockerSandbox
 from coderunner.sandbox.engine import connect
 from coderunner.sandbox.images import ImageBuilder
+from coderunner.sandbox.namespace_sandbox import NamespaceSandbox
 from coderunner.service.pipeline import Pipeline
 from coderunner.service.recovery import recover
 from coderunner.service.scheduler import Scheduler
@@ -72,16 +75,27 @@ def build_services(settings: Settings) -> Services:
     store = SqlExecutionStore(engine)
     client = connect(settings.docker_host)
     images = ImageBuilder(client, settings.images_dir)
-    sandbox = DockerSandbox(
-        client,
-        images,
-        policy=settings.sandbox_policy(),
-        instance=settings.instance_name,
-        uid_base=settings.uid_base,
-    )
+    sandbox = build_sandbox(settings, client, images)
     pipeline = Pipeline(store, sandbox, get_language, server_instance=settings.instance_name)
     scheduler = Scheduler(pipeline, slots=settings.slots, queue_limit=settings.queue_limit)
     return Services(settings, images, sandbox, store, pipeline, scheduler)
+
+
+def build_sandbox(settings: Settings, client: docker.DockerClient, images: ImageBuilder) -> DockerSandbox:
+    """The sandbox ``settings.isolation`` names: single-use containers, or serving ones."""
+    policy, instance, uid_base = settings.sandbox_policy(), settings.instance_name, settings.uid_base
+    if settings.isolation == "namespaces":
+        # Every running submission holds a container: keep as many as run at once.
+        return NamespaceSandbox(
+            client,
+            images,
+            policy=policy,
+            instance=instance,
+            uid_base=uid_base,
+            recycle_after=settings.recycle_after,
+            keep=settings.slots,
+        )
+    return DockerSandbox(client, images, policy=policy, instance=instance, uid_base=uid_base)
 
 
 def check_language_settings(settings: Settings) -> None:
