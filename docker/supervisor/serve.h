@@ -14,8 +14,8 @@
  *           session ended normally (anything else: the container must not serve again).
  *
  * Per submission: a child unshares user, mount, PID, IPC, network and UTS namespaces
- * (crsup, still root, is the user namespace's owner and writes its maps: BUILDER and
- * RUNNER map to themselves, nothing else, not root); its own child is PID 1 there and the
+ * (owned by BUILDER; crsup writes the maps: BUILDER and RUNNER map to themselves,
+ * nothing else, not root); its own child is PID 1 there and the
  * session. When the session ends, the kernel kills whatever is left in its PID namespace
  * and the namespaces (with their tmpfs, IPC objects and sockets) go with it: nothing
  * reaches the next submission.
@@ -55,6 +55,22 @@ static void write_map(pid_t pid, const char *file, unsigned builder, unsigned ru
   close(fd);
 }
 
+/* Writes the session's uid_map and gid_map. The kernel lets only the user namespace's
+ * owner (BUILDER) holding CAP_SETUID/CAP_SETGID outside map more than itself: crsup
+ * takes BUILDER as its effective UID (its saved UID stays 0), raises those two again,
+ * writes, and is root again. */
+static void write_maps(pid_t pid, uid_t builder, uid_t runner) {
+  if (setresuid((uid_t)-1, builder, (uid_t)-1) < 0) die("seteuid to the session's owner");
+  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct caps[2];
+  if (syscall(SYS_capget, &header, caps) < 0) die("capget");
+  caps[0].effective = caps[0].permitted;
+  if (syscall(SYS_capset, &header, caps) < 0) die("capset");
+  write_map(pid, "uid_map", builder, runner);
+  write_map(pid, "gid_map", builder, runner);
+  if (setresuid((uid_t)-1, 0, (uid_t)-1) < 0) die("seteuid back"); /* restores the effective set */
+}
+
 /* The session: PID 1 of the new namespaces. Exits 0 when both phases ran to the end. */
 static void session(uid_t builder, uid_t runner, char *files, size_t files_len, char *compile, size_t compile_len,
                     char *run, size_t run_len) {
@@ -81,10 +97,17 @@ static void session(uid_t builder, uid_t runner, char *files, size_t files_len, 
  * passes on how it ended. */
 static void enter_namespaces(int ready_w, int mapped_r, uid_t builder, uid_t runner, char *files, size_t files_len,
                              char *compile, size_t compile_len, char *run, size_t run_len) {
+  /* The namespace's owner is BUILDER, not root: the kernel charges per-user counts
+   * (inotify instances, user namespaces, processes) of everything inside to the owner
+   * outside, so each session has its own, as a single-use container's users do.
+   * Dumpable while crsup writes the maps: its /proc files then belong to BUILDER. */
+  if (setresgid((gid_t)-1, builder, (gid_t)-1) < 0 || setresuid((uid_t)-1, builder, (uid_t)-1) < 0) die("seteuid");
+  prctl(PR_SET_DUMPABLE, 1);
   if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS) < 0)
     die("unshare");
   char byte = 0;
   if (write(ready_w, &byte, 1) != 1 || read(mapped_r, &byte, 1) != 1) _exit(2);
+  prctl(PR_SET_DUMPABLE, 0);
   close(ready_w);
   close(mapped_r);
   pid_t init = fork();
@@ -145,8 +168,7 @@ static void serve_one(const char *header) {
   for (int i = 0; i < 3; i++) free(parts[i]);
   char byte;
   if (read(ready[0], &byte, 1) == 1) {
-    write_map(pid, "uid_map", builder, runner);
-    write_map(pid, "gid_map", builder, runner);
+    write_maps(pid, builder, runner);
     if (write(mapped[1], &byte, 1) != 1) die("release the session");
   }
   close(ready[0]);

@@ -26,7 +26,14 @@ from coderunner.domain.outcome import ProcessStatus
 from coderunner.domain.sandbox_job import SandboxJob, SandboxRun, StepLimits
 from coderunner.errors import SandboxFailure
 from coderunner.sandbox.docker_errors import map_docker_errors
-from coderunner.sandbox.docker_sandbox import FRAME_OVERHEAD, OUTSIDE_GRACE_S, DockerSandbox, _Handle, _new_name
+from coderunner.sandbox.docker_sandbox import (
+    FRAME_OVERHEAD,
+    OUTSIDE_GRACE_S,
+    DockerSandbox,
+    _Handle,
+    _new_name,
+    _still_running,
+)
 from coderunner.sandbox.hardening import SandboxPolicy, SandboxUsers, resource_kwargs
 from coderunner.sandbox.images import ImageBuilder
 from coderunner.sandbox.namespace_pool import ServingContainer, ServingPool
@@ -134,7 +141,10 @@ class NamespaceSandbox(DockerSandbox):
         outcomes = session_outcomes(exchange.session, job)
         compile_outcomes, run_outcomes = outcomes.compile, outcomes.run
         if not outcomes.complete:
-            if exchange.session == b"" and not exchange.deadline_hit:
+            if exchange.status is None and not exchange.deadline_hit and not _still_running(serving.container):
+                self._lost(pool, serving, handle, users)
+                raise SandboxFailure(f"the sandbox container stopped under the job ({serving.container.status})")
+            if not exchange.session and not exchange.deadline_hit:
                 self._lost(pool, serving, handle, users)
                 detail = exchange.stderr[-1000:].decode(errors="replace")
                 raise SandboxFailure(
@@ -175,7 +185,9 @@ class NamespaceSandbox(DockerSandbox):
         max_bytes = report_bytes + report_bytes // (1 << 16) * _CHUNK_OVERHEAD + 2 * FRAME_OVERHEAD
         wall_s = job.compile_limits.wall_s + job.run_limits.wall_s + 2 * OUTSIDE_GRACE_S
         exchange = serving.stream.exchange(
-            render_request(job, users, self._policy), deadline=time.monotonic() + wall_s, max_bytes=max_bytes
+            render_request(job, users, self._policy, container_mb=serving.limits.memory_mb),
+            deadline=time.monotonic() + wall_s,
+            max_bytes=max_bytes,
         )
         if exchange.overflow:
             raise SandboxFailure("the supervisor sent more than the submission's steps can produce")

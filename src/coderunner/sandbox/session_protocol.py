@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from coderunner.domain.outcome import ProcessOutcome, ProcessStatus
 from coderunner.domain.sandbox_job import SandboxJob
 from coderunner.sandbox.archive import safe_relative
-from coderunner.sandbox.hardening import SandboxPolicy, SandboxUsers, compile_file_size, run_file_size
+from coderunner.sandbox.hardening import MIB, SandboxPolicy, SandboxUsers, compile_file_size, run_file_size
 from coderunner.sandbox.supervisor import read_outcomes, render_batch, report_end
 
 _CHUNK = re.compile(rb"P (\d{1,9})\n")
@@ -27,11 +27,13 @@ def serve_argv(policy: SandboxPolicy) -> list[str]:
     return ["crsup", "--serve", *map(str, sizes), str(policy.pids_limit)]
 
 
-def render_request(job: SandboxJob, users: SandboxUsers, policy: SandboxPolicy) -> bytes:
+def render_request(job: SandboxJob, users: SandboxUsers, policy: SandboxPolicy, *, container_mb: int) -> bytes:
     """One submission for a serving supervisor: files, compile batch, run batch.
 
     Each phase carries its memory limit for crsup to enforce: the container is sized for
-    the larger phase.
+    the larger phase (``container_mb``). A test's file-size limit is that size, not its own
+    memory limit, so a growing memory file meets crsup's memory limit first, as in a
+    single-use container it meets the cgroup's.
     """
     files = bytearray()
     for name in sorted(job.files):
@@ -50,7 +52,7 @@ def render_request(job: SandboxJob, users: SandboxUsers, policy: SandboxPolicy) 
             job.run,
             job.run_limits,
             stop_on_failure=False,
-            file_size_bytes=run_file_size(job.run_limits),
+            file_size_bytes=max(run_file_size(job.run_limits), container_mb * MIB),
             memory_kb=job.run_limits.memory_mb * 1024,
         )
         if job.run
@@ -72,13 +74,19 @@ class ReplyDecoder:
         self._chunk_left = 0
 
     def feed(self, data: bytes) -> None:
+        if self._chunk_left and not self._pending:
+            # The common case, without a copy through _pending: the report can be large.
+            take = data[: self._chunk_left]
+            self.session += take
+            self._chunk_left -= len(take)
+            data = data[len(take) :]
         self._pending += data
         while self._pending and self.status is None and not self.malformed:
             if self._chunk_left:
-                take = self._pending[: self._chunk_left]
-                self.session += take
-                self._chunk_left -= len(take)
-                del self._pending[: len(take)]
+                taken = min(self._chunk_left, len(self._pending))
+                self.session += self._pending[:taken]
+                self._chunk_left -= taken
+                del self._pending[:taken]
                 continue
             line_end = self._pending.find(b"\n")
             if line_end < 0:
@@ -105,7 +113,7 @@ class SessionOutcomes:
     complete: bool  # every report the session owed came whole
 
 
-def session_outcomes(session: bytes, job: SandboxJob) -> SessionOutcomes:
+def session_outcomes(session: bytes | bytearray, job: SandboxJob) -> SessionOutcomes:
     """The outcomes of both phases from a session's report; a phase that never came is NOT_RUN."""
     compile_outcomes, compile_complete = read_outcomes(session, job.compile, job.compile_limits)
     not_run = tuple(_NOT_RUN for _ in job.run)

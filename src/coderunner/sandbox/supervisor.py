@@ -135,7 +135,9 @@ def render_batch(
     return ("\n".join(lines) + "\n").encode()
 
 
-def read_outcomes(stream: bytes, steps: Sequence[Step], limits: StepLimits) -> tuple[tuple[ProcessOutcome, ...], bool]:
+def read_outcomes(
+    stream: bytes | bytearray, steps: Sequence[Step], limits: StepLimits
+) -> tuple[tuple[ProcessOutcome, ...], bool]:
     """Outcomes aligned with ``steps`` and whether the report was complete.
 
     A step with no record never started (NOT_RUN); an incomplete report (crsup killed or
@@ -166,7 +168,7 @@ def with_lost_step(
     return (*outcomes[:first_missing], lost, *outcomes[first_missing + 1 :])
 
 
-def report_end(stream: bytes) -> int | None:
+def report_end(stream: bytes | bytearray) -> int | None:
     """Where the first complete report in ``stream`` ends (just past its ``E``); None when
     it is cut short. A session's stream holds the compile report, then maybe the run's."""
     position = 0
@@ -175,7 +177,7 @@ def report_end(stream: bytes) -> int | None:
     return position + 2 if stream.startswith(b"E\n", position) else None
 
 
-def _records(stream: bytes) -> Iterator[tuple[re.Match[bytes], list[bytes]]]:
+def _records(stream: bytes | bytearray) -> Iterator[tuple[re.Match[bytes], list[bytes]]]:
     """Each whole step record of the report at the start of ``stream``, up to its end or a cut."""
     position = 0
     while position < len(stream) and not stream.startswith(b"E\n", position):
@@ -188,7 +190,7 @@ def _records(stream: bytes) -> Iterator[tuple[re.Match[bytes], list[bytes]]]:
             return
         blobs = []
         for size in sizes:
-            blobs.append(stream[position : position + size])
+            blobs.append(bytes(stream[position : position + size]))
             position += size
         yield match, blobs
 
