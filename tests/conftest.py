@@ -132,7 +132,9 @@ def make_sandbox(
     isolation: str = "container",
 ) -> DockerSandbox:
     kind = NamespaceSandbox if isolation == "namespaces" else DockerSandbox
-    return kind(client, ImageBuilder(client), policy=policy or SandboxPolicy(), instance=instance, uid_base=TEST_UID_BASE)
+    return kind(
+        client, ImageBuilder(client), policy=policy or SandboxPolicy(), instance=instance, uid_base=TEST_UID_BASE
+    )
 
 
 def cpp_job(

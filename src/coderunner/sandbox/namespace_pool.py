@@ -72,10 +72,13 @@ class ServingPool:
 
     def make_now(self) -> ServingContainer:
         """Starts a container for the caller, counted as live."""
-        serving = self._make()
-        with self._lock:
+        with self._lock:  # counted from now: the refill thread must not start one for it too
             self._live += 1
-        return serving
+        try:
+            return self._make()
+        except BaseException:
+            self.forget()
+            raise
 
     def give_back(self, serving: ServingContainer) -> None:
         """Returns a container whose last submission ended cleanly."""

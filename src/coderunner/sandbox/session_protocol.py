@@ -63,11 +63,13 @@ def render_request(job: SandboxJob, users: SandboxUsers, policy: SandboxPolicy, 
 
 
 class ReplyDecoder:
-    """Reassembles a reply fed in pieces: ``session`` (the report bytes) and ``status``
+    """Reassembles a reply fed in pieces: ``session()`` (the report bytes) and ``status``
     (None until the ``Z`` line came). ``malformed`` is set when the stream is not a reply."""
 
     def __init__(self) -> None:
-        self.session = bytearray()
+        # Pieces, joined once at the end: a growing buffer would be copied as it grows,
+        # and a report can be several output caps large.
+        self._parts: list[bytes] = []
         self.status: int | None = None
         self.malformed = False
         self._pending = bytearray()
@@ -77,14 +79,14 @@ class ReplyDecoder:
         if self._chunk_left and not self._pending:
             # The common case, without a copy through _pending: the report can be large.
             take = data[: self._chunk_left]
-            self.session += take
+            self._parts.append(take)
             self._chunk_left -= len(take)
             data = data[len(take) :]
         self._pending += data
         while self._pending and self.status is None and not self.malformed:
             if self._chunk_left:
                 taken = min(self._chunk_left, len(self._pending))
-                self.session += self._pending[:taken]
+                self._parts.append(bytes(self._pending[:taken]))
                 self._chunk_left -= taken
                 del self._pending[:taken]
                 continue
@@ -101,6 +103,12 @@ class ReplyDecoder:
             else:
                 self.malformed = True
 
+    def session(self) -> bytes:
+        """The report as far as it came (the pieces are let go)."""
+        joined = b"".join(self._parts)
+        self._parts = [joined]
+        return joined
+
     @property
     def done(self) -> bool:
         return self.status is not None or self.malformed
@@ -113,13 +121,13 @@ class SessionOutcomes:
     complete: bool  # every report the session owed came whole
 
 
-def session_outcomes(session: bytes | bytearray, job: SandboxJob) -> SessionOutcomes:
+def session_outcomes(session: bytes, job: SandboxJob) -> SessionOutcomes:
     """The outcomes of both phases from a session's report; a phase that never came is NOT_RUN."""
     compile_outcomes, compile_complete = read_outcomes(session, job.compile, job.compile_limits)
     not_run = tuple(_NOT_RUN for _ in job.run)
     compiled = compile_complete and all(o.status is ProcessStatus.SUCCESS for o in compile_outcomes)
     if not (compiled and job.run):
         return SessionOutcomes(compile_outcomes, not_run, compile_complete)
-    rest = session[report_end(session) or len(session) :]
-    run_outcomes, run_complete = read_outcomes(rest, job.run, job.run_limits)
+    run_start = report_end(session) or len(session)
+    run_outcomes, run_complete = read_outcomes(session, job.run, job.run_limits, start=run_start)
     return SessionOutcomes(compile_outcomes, run_outcomes, run_complete)

@@ -136,19 +136,20 @@ def render_batch(
 
 
 def read_outcomes(
-    stream: bytes | bytearray, steps: Sequence[Step], limits: StepLimits
+    stream: bytes | bytearray, steps: Sequence[Step], limits: StepLimits, *, start: int = 0
 ) -> tuple[tuple[ProcessOutcome, ...], bool]:
     """Outcomes aligned with ``steps`` and whether the report was complete.
 
     A step with no record never started (NOT_RUN); an incomplete report (crsup killed or
     frozen by the program, container removed at the outside deadline) leaves the steps it
-    did not report as NOT_RUN, which grading counts as failed.
+    did not report as NOT_RUN, which grading counts as failed. The report starts at
+    ``start`` (a session's run report follows its compile report).
     """
     by_name: dict[str, ProcessOutcome] = {}
-    for match, blobs in _records(stream):
+    for match, blobs in _records(stream, start):
         by_name[match["name"].decode()] = _outcome(match, blobs, limits)
     outcomes = tuple(by_name.get(step.name, ProcessOutcome(ProcessStatus.NOT_RUN)) for step in steps)
-    return outcomes, report_end(stream) is not None
+    return outcomes, report_end(stream, start) is not None
 
 
 def with_lost_step(
@@ -168,18 +169,18 @@ def with_lost_step(
     return (*outcomes[:first_missing], lost, *outcomes[first_missing + 1 :])
 
 
-def report_end(stream: bytes | bytearray) -> int | None:
+def report_end(stream: bytes | bytearray, start: int = 0) -> int | None:
     """Where the first complete report in ``stream`` ends (just past its ``E``); None when
     it is cut short. A session's stream holds the compile report, then maybe the run's."""
-    position = 0
-    for match, blobs in _records(stream):
+    position = start
+    for match, blobs in _records(stream, start):
         position = match.end() + sum(len(blob) for blob in blobs)
     return position + 2 if stream.startswith(b"E\n", position) else None
 
 
-def _records(stream: bytes | bytearray) -> Iterator[tuple[re.Match[bytes], list[bytes]]]:
-    """Each whole step record of the report at the start of ``stream``, up to its end or a cut."""
-    position = 0
+def _records(stream: bytes | bytearray, start: int) -> Iterator[tuple[re.Match[bytes], list[bytes]]]:
+    """Each whole step record of the report at ``start`` in ``stream``, up to its end or a cut."""
+    position = start
     while position < len(stream) and not stream.startswith(b"E\n", position):
         match = _HEADER.match(stream, position)
         if match is None:
@@ -190,7 +191,8 @@ def _records(stream: bytes | bytearray) -> Iterator[tuple[re.Match[bytes], list[
             return
         blobs = []
         for size in sizes:
-            blobs.append(bytes(stream[position : position + size]))
+            with memoryview(stream) as view:  # one copy, not a slice and then its bytes
+                blobs.append(bytes(view[position : position + size]))
             position += size
         yield match, blobs
 

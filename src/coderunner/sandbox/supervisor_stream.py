@@ -24,7 +24,7 @@ STDERR_KEPT = 4096
 
 @dataclass(frozen=True)
 class Exchange:
-    session: bytearray  # the session's report, as far as it came (not copied: it can be large)
+    session: bytes  # the session's report, as far as it came
     status: int | None  # how the session ended; None when the reply did not end
     deadline_hit: bool
     overflow: bool
@@ -83,7 +83,7 @@ class SupervisorStream:
         except OSError:
             pass  # the container went away under us: the reply did not end
         status = None if decoder.malformed else decoder.status
-        return Exchange(decoder.session, status, deadline_hit, overflow, bytes(stderr))
+        return Exchange(decoder.session(), status, deadline_hit, overflow, bytes(stderr))
 
     def close(self) -> None:
         # Both: a socket with an open SocketIO wrapper is only really closed once both are.
