@@ -3,8 +3,8 @@
 Runs the real server (bench/server.py) with the chosen isolation mode and keeps
 ``--concurrency`` clients submitting the workload (all its languages) for ``--minutes``.
 Then it stops the server and checks: no container of its instance, no process running
-as one of its sandbox UIDs, no more mounts of the engine's data root and no more
-containers on the engine than before, no temporary folder of the server left, and the server's RSS flat
+as one of its sandbox UIDs, no mount and no root filesystem directory of any of its
+containers seen during the run (sampled every 2 s), no temporary folder of the server left, and the server's RSS flat
 (the mean of the last third of the run within ``--rss-growth-mb`` of the middle third's).
 Exits 1 when any check fails.
 """
@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import docker
+import docker.errors
 
 from bench.clients import RestClient
 from bench.grading import NotAcceptedError
@@ -52,6 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     exercises = load_workload()
     counts: Counter[str] = Counter()
     rss: list[tuple[float, int]] = []
+    layers: dict[str, str] = {}  # container id → its root filesystem's directory on the host
     env = {
         "CODERUNNER_ISOLATION": args.isolation,
         "CODERUNNER_SLOTS": str(args.concurrency),
@@ -82,10 +84,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             thread.start()
         while any(thread.is_alive() for thread in clients):
             rss.append((time.monotonic(), _status_kb(server.pid, "VmRSS")))
+            _note_layers(client, instance, layers)
             stop.wait(RSS_EVERY_S)
         for thread in clients:
             thread.join()
     after = _footprint(client, root)
+    mountinfo = Path("/proc/self/mountinfo").read_text()
     left = [
         c["Id"][:12] for c in client.api.containers(all=True, filters={"label": f"org.coderunner.instance={instance}"})
     ]
@@ -93,17 +97,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         "submissions answered with the expected verdict": counts["wrong_verdict"] == 0 and counts["accepted"] > 0,
         "no container of the server's instance left": not left,
         "no process running as a sandbox UID": not after["sandbox_processes"],
-        "no more engine containers than before": after["containers"] <= before["containers"],
-        "engine mounts as before": after["mounts"] <= before["mounts"],
+        "no mount of its containers left": not [d for d in layers.values() if d in mountinfo],
+        "no root filesystem of its containers left": not [d for d in layers.values() if Path(d).parent.exists()],
         "no server temporary folder left": after["server_folders"] <= before["server_folders"],
         "server RSS flat": _rss_flat(rss, args.rss_growth_mb),
     }
     print(f"{args.isolation}, {args.minutes} min, {args.concurrency} clients: {dict(counts)}")
     print(f"before: {before}\nafter:  {after}\nleft containers: {left}")
-    print(f"server RSS (MB) by thirds: {_thirds_mb(rss)}")
+    print(f"server RSS (MB) by thirds: {_thirds_mb(rss)}; containers seen: {len(layers)}")
     for name, ok in checks.items():
         print(f"{'ok  ' if ok else 'FAIL'} {name}")
     return 0 if all(checks.values()) else 1
+
+
+def _note_layers(client: docker.DockerClient, instance: str, layers: dict[str, str]) -> None:
+    """Remembers the root filesystem directory of each container of ``instance`` seen now
+    (a single-use one may come and go between two looks)."""
+    for entry in client.api.containers(all=True, filters={"label": f"org.coderunner.instance={instance}"}):
+        if entry["Id"] not in layers:
+            try:
+                merged = client.api.inspect_container(entry["Id"])["GraphDriver"]["Data"]["MergedDir"]
+            except (docker.errors.NotFound, KeyError, TypeError):
+                continue
+            layers[entry["Id"]] = str(merged)
 
 
 def _footprint(client: docker.DockerClient, root: str) -> dict[str, int]:

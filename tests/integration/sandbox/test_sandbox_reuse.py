@@ -11,12 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import COMPILE_LIMITS, CPP_COMPILE, CPP_IMAGE, RUN_LIMITS
 from docker.models.containers import Container
 
 from coderunner.domain.outcome import ProcessStatus
 from coderunner.domain.sandbox_job import SandboxJob, Step
 from coderunner.sandbox.docker_sandbox import DockerSandbox
-from conftest import COMPILE_LIMITS, CPP_COMPILE, CPP_IMAGE, RUN_LIMITS
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
