@@ -146,8 +146,10 @@ def read_outcomes(
     ``start`` (a session's run report follows its compile report).
     """
     by_name: dict[str, ProcessOutcome] = {}
-    for match, blobs in _records(stream, start):
-        by_name[match["name"].decode()] = _outcome(match, blobs, limits)
+    with memoryview(stream) as view:  # one copy of each byte string, not a slice and then its bytes
+        for match, spans in _records(stream, start):
+            blobs = [bytes(view[begin:end]) for begin, end in spans]
+            by_name[match["name"].decode()] = _outcome(match, blobs, limits)
     outcomes = tuple(by_name.get(step.name, ProcessOutcome(ProcessStatus.NOT_RUN)) for step in steps)
     return outcomes, report_end(stream, start) is not None
 
@@ -173,13 +175,14 @@ def report_end(stream: bytes | bytearray, start: int = 0) -> int | None:
     """Where the first complete report in ``stream`` ends (just past its ``E``); None when
     it is cut short. A session's stream holds the compile report, then maybe the run's."""
     position = start
-    for match, blobs in _records(stream, start):
-        position = match.end() + sum(len(blob) for blob in blobs)
+    for _, spans in _records(stream, start):
+        position = spans[-1][1]
     return position + 2 if stream.startswith(b"E\n", position) else None
 
 
-def _records(stream: bytes | bytearray, start: int) -> Iterator[tuple[re.Match[bytes], list[bytes]]]:
-    """Each whole step record of the report at ``start`` in ``stream``, up to its end or a cut."""
+def _records(stream: bytes | bytearray, start: int) -> Iterator[tuple[re.Match[bytes], list[tuple[int, int]]]]:
+    """Each whole step record of the report at ``start`` in ``stream``, up to its end or a
+    cut: its header and where its three byte strings lie (not copied: they can be large)."""
     position = start
     while position < len(stream) and not stream.startswith(b"E\n", position):
         match = _HEADER.match(stream, position)
@@ -189,12 +192,11 @@ def _records(stream: bytes | bytearray, start: int) -> Iterator[tuple[re.Match[b
         sizes = [int(match[k]) for k in ("out", "err", "rep")]
         if position + sum(sizes) > len(stream):
             return
-        blobs = []
+        spans = []
         for size in sizes:
-            with memoryview(stream) as view:  # one copy, not a slice and then its bytes
-                blobs.append(bytes(view[position : position + size]))
+            spans.append((position, position + size))
             position += size
-        yield match, blobs
+        yield match, spans
 
 
 def _outcome(match: re.Match[bytes], blobs: list[bytes], limits: StepLimits) -> ProcessOutcome:
