@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -60,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "CODERUNNER_UID_BASE": str(UID_BASE),
     }
     with BenchServer(extra_env=env) as server:
-        instance = server.instance
+        instance, folder = server.instance, server.folder
         deadline = time.monotonic() + args.minutes * 60
         stop = threading.Event()
 
@@ -99,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "no process running as a sandbox UID": not after["sandbox_processes"],
         "no mount of its containers left": not [d for d in layers.values() if d in mountinfo],
         "no root filesystem of its containers left": not [d for d in layers.values() if Path(d).parent.exists()],
-        "no server temporary folder left": after["server_folders"] <= before["server_folders"],
+        "no server temporary folder left": not folder.exists(),
         "server RSS flat": _rss_flat(rss, args.rss_growth_mb),
     }
     print(f"{args.isolation}, {args.minutes} min, {args.concurrency} clients: {dict(counts)}")
@@ -128,7 +127,6 @@ def _footprint(client: docker.DockerClient, root: str) -> dict[str, int]:
         "containers": len(client.api.containers(all=True)),
         "mounts": sum(root in line for line in mounts),
         "sandbox_processes": len(_sandbox_processes()),
-        "server_folders": len(list(Path(tempfile.gettempdir()).glob("coderunner-bench-server-*"))),
     }
 
 
