@@ -75,12 +75,19 @@ class NamespaceSandbox(DockerSandbox):
     def _start_pool(self, image: str, size: int, limits: StepLimits) -> None:
         if image in self._serving:
             return
-        image_id, _ = self.image_for(image)
+        self.image_for(image)  # built now, not in the refill thread
         self._pool_limits[image] = limits
         pool = ServingPool(
-            lambda: self._make_serving(image_id, limits), self._recycle, size=max(size, 0), keep=self._keep
+            # The image's current id each time: a container of a rebuilt image is replaced.
+            lambda: self._make_serving(self.image_for(image)[0], limits),
+            self._recycle,
+            size=max(size, 0),
+            keep=self._keep,
         )
-        self._serving[image] = self._pools[image] = pool  # type: ignore[assignment]  # same surface as WarmPool
+        self._serving[image] = pool
+        # DockerSandbox's warm_ready, close and _engine_lost use only the surface the two
+        # pools share (ready, close, discard_all); its _take_warm is never called here.
+        self._pools[image] = pool  # type: ignore[assignment]
         pool.start()
 
     def _serving_pool(self, image: str, limits: StepLimits) -> ServingPool:
