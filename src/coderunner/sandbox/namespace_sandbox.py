@@ -215,6 +215,7 @@ class NamespaceSandbox(DockerSandbox):
             removed_by_canceller = handle.removed
             handle.removed = True
         if removed_by_canceller:
+            serving.stream.close()
             self._uids.release(users)
             pool.forget()
             return
