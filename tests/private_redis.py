@@ -35,8 +35,8 @@ class PrivateRedis:
     def start(self) -> None:
         command = [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.folder)]
         command += ["--appendonly", "yes", "--appendfsync", "always", "--save", ""]
-        log = (self.folder / "server.log").open("ab")
-        self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        with (self.folder / "server.log").open("ab") as log:  # the child keeps its own descriptor
+            self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self._answers():

@@ -11,7 +11,8 @@ exception: it is a status in the result. Exceptions are for our own failures::
     └── InfrastructureError              → HTTP 503 / UNAVAILABLE: never a pass
         ├── SandboxUnavailable           engine unreachable, image missing
         ├── SandboxFailure               limits refused, container lost
-        └── StoreError                   database unreachable or refused a write
+        ├── StoreError                   database unreachable or refused a write
+        └── DeliveryFailed (permanent)   an event sink or a webhook receiver did not take a message
 """
 
 from __future__ import annotations
@@ -57,6 +58,16 @@ class SandboxFailure(InfrastructureError):
 
 class StoreError(InfrastructureError):
     """The execution store could not be read or written."""
+
+
+class DeliveryFailed(InfrastructureError):
+    """An event sink or webhook receiver did not take a message (never seen by a client:
+    the delivery outbox retries it). ``permanent``: retrying cannot help (a redirect, an
+    address the operator does not allow), so the delivery is abandoned at once."""
+
+    def __init__(self, problem: str, *, permanent: bool = False) -> None:
+        super().__init__(problem)
+        self.permanent = permanent
 
 
 class TemplateError(InvalidSubmission):

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from coderunner.domain.submission import InputPolicy, Limits
 from coderunner.errors import InvalidSubmission
 from coderunner.sandbox.hardening import SandboxPolicy
+from coderunner.settings_deliveries import DeliverySettings
 
 # The domain's own defaults, so that each default is written down once.
 _POLICY, _INPUT = SandboxPolicy(), InputPolicy()
@@ -26,8 +27,8 @@ _LIMIT_NAMES = frozenset(f.name for f in fields(Limits))
 MEMORY_CEILING_MB = 8192
 
 
-class Settings(BaseSettings):
-    """Every knob of the service, with the seed's defaults."""
+class Settings(DeliverySettings):
+    """Every knob of the service, with the seed's defaults (events and webhooks: ``DeliverySettings``)."""
 
     model_config = SettingsConfigDict(env_prefix="CODERUNNER_", env_file=".env", extra="ignore")
 

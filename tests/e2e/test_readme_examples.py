@@ -6,16 +6,24 @@ pooled server answers and leaves no container behind when it stops.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
-from running_server import RunningServer, database_url
+from running_server import RunningServer, database_url, wait_until
+
+from coderunner.publish.signing import secret_key
 
 pytestmark = pytest.mark.e2e
 
@@ -81,10 +89,82 @@ def test_curl_examples_work_as_written(server: RunningServer) -> None:
 
 def test_grpc_snippets_work_as_written(server: RunningServer) -> None:
     """The README's Python gRPC clients (a C++ and a Python submission) print success and the approved test."""
-    snippets = code_blocks("python")
+    snippets = [block for block in code_blocks("python") if "import grpc" in block]
     assert 2 == len(snippets)
     for snippet in snippets:
         runnable = snippet.replace("localhost:50051", f"127.0.0.1:{server.grpc_port}")
         result = subprocess.run([sys.executable, "-c", runnable], capture_output=True, text=True, cwd=ROOT, timeout=180)
         assert 0 == result.returncode, result.stderr
         assert "True ['hello']" == result.stdout.strip(), snippet
+
+
+def test_the_secret_recipe_makes_a_secret_the_service_takes() -> None:
+    (line,) = [block.strip() for block in code_blocks("bash") if "whsec_" in block]
+    result = subprocess.run(["bash", "-c", line], capture_output=True, text=True, timeout=60, check=True)
+    assert 32 == len(secret_key(result.stdout.strip()))
+
+
+def test_the_webhook_receiver_recipe_verifies_real_deliveries_and_refuses_forgeries(
+    tmp_path: Path, docker_client: object
+) -> None:
+    """The README's receiver, run as written (on a free port), takes a real signed delivery once,
+    and answers 401 to a forged signature and to a replayed (old) one."""
+    (recipe,) = [block for block in code_blocks("python") if "webhook-signature" in block]
+    secret = "whsec_" + base64.b64encode(os.urandom(32)).decode()
+    port = free_port()
+    receiver = subprocess.Popen(
+        [sys.executable, "-c", recipe.replace("9000", str(port))],
+        env={**os.environ, "CODERUNNER_WEBHOOK_SECRET": secret},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    server = RunningServer(
+        tmp_path, database_url("sqlite", tmp_path), webhook_secret=secret, webhook_allowed="127.0.0.1/32"
+    ).start()
+    try:
+        wait_until(lambda: port_open(port), 30, "the receiver to listen")
+        document = json.loads((ROOT / "examples/two_sum.json").read_text())
+        answer = httpx.post(
+            f"{server.http_url}/v1/executions",
+            json={
+                "code": (ROOT / "examples/two_sum.cpp").read_text(),
+                "tests": document,
+                "callback_url": f"http://127.0.0.1:{port}/graded",
+            },
+            timeout=180,
+        )
+        assert 200 == answer.status_code, answer.text
+        assert receiver.stdout is not None
+        assert f"{answer.json()['id']} completed accepted" == receiver.stdout.readline().strip()
+
+        body = b'{"id": "forged"}'
+        now = int(time.time())
+        key = base64.b64decode(secret.removeprefix("whsec_"))
+
+        def signed(at: int) -> dict[str, str]:
+            digest = hmac.new(key, f"msg-1.{at}.".encode() + body, hashlib.sha256).digest()
+            return {
+                "webhook-id": "msg-1",
+                "webhook-timestamp": str(at),
+                "webhook-signature": "v1," + base64.b64encode(digest).decode(),
+            }
+
+        forged = {**signed(now), "webhook-signature": "v1," + base64.b64encode(b"x" * 32).decode()}
+        url = f"http://127.0.0.1:{port}/graded"
+        assert 401 == httpx.post(url, content=body, headers=forged).status_code
+        assert 401 == httpx.post(url, content=body, headers=signed(now - 3600)).status_code  # replayed
+    finally:
+        server.stop()
+        receiver.kill()
+        receiver.communicate()  # reaps it and closes its stdout
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0

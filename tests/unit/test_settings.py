@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from coderunner.bootstrap import check_language_settings
+from coderunner.bootstrap import build_dispatcher, check_language_settings
 from coderunner.errors import InvalidSubmission
 from coderunner.settings import Settings, host_cpus, host_memory_mb
+from coderunner.store.database import create_engine_for
+from coderunner.store.sql_store import SqlExecutionStore
 
 
 def settings(**values: object) -> Settings:
@@ -58,3 +60,25 @@ def test_start_up_refuses_a_default_above_its_ceiling_naming_the_variable(
     with pytest.raises(InvalidSubmission) as caught:
         check_language_settings(settings(**values))
     assert (field, problem) == (caught.value.field, caught.value.problem)
+
+
+def test_webhooks_are_off_until_a_secret_is_set_and_the_allow_list_is_comma_separated() -> None:
+    assert settings().callback_policy() is None
+    on = settings(webhook_secret="whsec_" + "A" * 32, webhook_allowed="127.0.0.1, *.example.com")
+    policy = on.callback_policy()
+    assert policy is not None
+    assert ("*.example.com",) == policy.hosts
+
+
+def test_a_bad_allow_list_entry_is_refused_naming_it() -> None:
+    with pytest.raises(ValidationError, match="'hooks/x' is neither"):
+        settings(webhook_allowed="hooks/x")
+
+
+def test_an_unusable_webhook_secret_stops_the_start_naming_the_variable_not_the_secret() -> None:
+    config = settings(database_url="sqlite://", webhook_secret="not-a-secret-value")
+    engine = create_engine_for("sqlite://")
+    with pytest.raises(InvalidSubmission, match="must start with 'whsec_'") as refused:
+        build_dispatcher(config, engine, SqlExecutionStore(engine), None)
+    assert "CODERUNNER_WEBHOOK_SECRET" == refused.value.field
+    assert "not-a-secret-value" not in str(refused.value)

@@ -91,6 +91,7 @@ def grade_run(
         image_id=run.image_id,
         compiler_version=run.image_labels.get(RUNTIME_VERSION_LABEL, ""),
         details=dict(details or {}),
+        compile_wall_ms=sum(o.wall_ms for o in run.compile),
     )
     failed = next((o for o in run.compile if o.status is not ProcessStatus.SUCCESS), None)
     if failed is not None:
@@ -98,7 +99,9 @@ def grade_run(
         not_run = tuple(TestOutcome(test_id, TestStatus.NOT_RUN, message=message) for test_id in test_ids)
         truncated = "\n[compiler output truncated]" if failed.status is ProcessStatus.OUTPUT_LIMIT else ""
         verdict = _COMPILE_VERDICTS.get(failed.status, Verdict.INTERNAL_ERROR)
-        return replace(base, verdict=verdict, tests=not_run, error_message=compile_output + truncated)
+        return replace(
+            base, verdict=verdict, tests=not_run, error_message=compile_output + truncated, exit_code=failed.exit_code
+        )
     tests = tuple(
         judge(index, run.run[index]) if index < len(run.run) else TestOutcome(test_id, TestStatus.NOT_RUN)
         for index, test_id in enumerate(test_ids)
@@ -119,6 +122,7 @@ def grade_run(
         run_wall_ms=sum(o.wall_ms for o in run.run),
         run_cpu_ms=sum(o.cpu_ms for o in run.run),
         peak_memory_kb=max((o.peak_memory_kb for o in run.run), default=0),
+        exit_code=shown.exit_code,
     )
 
 

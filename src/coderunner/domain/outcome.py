@@ -115,6 +115,10 @@ class Grade:
     run_wall_ms: int = 0
     run_cpu_ms: int = 0
     peak_memory_kb: int = 0
+    compile_wall_ms: int = 0  # the build step's wall time (0: none ran)
+    # The exit code of the process that decided the verdict (the failed compiler, the first
+    # test that did not pass, else the last test); None when a signal or a limit ended it.
+    exit_code: int | None = None
     image_id: str = ""
     compiler_version: str = ""
     details: dict[str, str] = field(default_factory=dict)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
+from coderunner.domain.callback import parse_callback_url
 from coderunner.domain.sandbox_job import StepLimits
 from coderunner.errors import InvalidSubmission
 
@@ -173,6 +174,7 @@ class Submission:
     code_version_id: str = ""
     student_id: str = ""
     tolerance: Tolerance = DEFAULT_TOLERANCE  # complete: the request's, over DEFAULT_TOLERANCE
+    callback_url: str = ""  # POSTed the execution when it ends (a webhook); "" for none
 
     def tolerance_for(self, test: TestCase) -> Tolerance:
         """The tolerance that applies to ``test``: its own fields, then the request's."""
@@ -193,11 +195,14 @@ class Submission:
         student_id: str = "",
         policy: InputPolicy | None = None,
         tolerance: Tolerance | None = None,
+        callback_url: str = "",
     ) -> Submission:
         """Validate and normalise a request.
 
         ``language`` is a plug-in's wire name (entry points resolve the wire's defaults
         before); ``mode`` is ``"function"``, ``"program"``, or empty/None to infer it.
+        ``callback_url`` must be an absolute http(s) URL (whether the operator allows its
+        host is the pipeline's check: ``domain.callback.check_callback``).
 
         >>> Submission.create(language="cpp", code="int f(){return 1;}",
         ...                   tests=[TestCase(id="", expected_output="1")]).tests[0].id
@@ -226,6 +231,10 @@ class Submission:
             function_name = None
         _check_tolerance("tolerance", tolerance)
         cases = _normalise_tests(list(tests), policy)
+        _check_text("callback_url", callback_url)
+        callback_url = callback_url.strip()
+        if callback_url:
+            parse_callback_url(callback_url)
         limits = limits or Limits()
         policy.check_limits(limits)
         return cls(
@@ -239,6 +248,7 @@ class Submission:
             code_version_id=code_version_id,
             student_id=student_id,
             tolerance=(tolerance or Tolerance()).over(DEFAULT_TOLERANCE),
+            callback_url=callback_url,
         )
 
 

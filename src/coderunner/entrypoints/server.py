@@ -33,6 +33,7 @@ from coderunner.bootstrap import Services, build_services
 from coderunner.entrypoints.grpc.server import GrpcServer
 from coderunner.entrypoints.rest.app import create_app
 from coderunner.entrypoints.rest.http_protocol import timed_h11
+from coderunner.entrypoints.rest.schemas import webhook_body
 from coderunner.settings import Settings
 
 log = structlog.get_logger("coderunner.server")
@@ -55,7 +56,7 @@ async def serve(settings: Settings) -> None:
     Raises ``SandboxUnavailable`` / ``StoreError`` when the engine or the database is
     missing at start-up, and ``OSError`` when a port cannot be bound.
     """
-    services = await asyncio.to_thread(build_services, settings)
+    services = await asyncio.to_thread(build_services, settings, webhook_body)
     await services.start()
     try:
         await _serve_started(services, settings)

@@ -43,6 +43,7 @@ class FinalState:
     grade: Grade | None = None
     error_type: str = ""
     error_message: str = ""
+    deliveries: tuple[str, ...] = ()  # the sinks owed a message once this is stored
 
 
 class Outbox:
@@ -132,6 +133,7 @@ class Outbox:
             grade=state.grade,
             error_type=state.error_type,
             error_message=state.error_message,
+            deliveries=state.deliveries,
         )
 
     async def _write_until_empty(self) -> None:

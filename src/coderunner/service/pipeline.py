@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import structlog
 
+from coderunner.domain.callback import CallbackPolicy, check_callback
+from coderunner.domain.delivery import WEBHOOK
 from coderunner.domain.execution import Execution, ExecutionStatus, ProgramInfo, RequestInfo, status_for
 from coderunner.domain.outcome import Grade, Verdict
 from coderunner.domain.submission import Submission
-from coderunner.errors import StoreError, TemplateError
+from coderunner.errors import InvalidSubmission, StoreError, TemplateError
 from coderunner.languages.plugin import Language, check_mode
 from coderunner.service.outbox import FinalState, Outbox
 from coderunner.service.ports import ExecutionStore, Sandbox
@@ -44,17 +46,31 @@ class Pipeline:
         *,
         server_instance: str,
         clock: Callable[[], datetime] = utcnow,
+        event_sinks: Sequence[str] = (),
+        callbacks: CallbackPolicy | None = None,
+        on_final: Callable[[], None] = lambda: None,
     ) -> None:
+        """``event_sinks``: every final state owes its event to these (the outbox delivers it);
+        ``callbacks``: which callback_urls are allowed (None: webhooks are off, and a
+        submission with a callback_url is refused); ``on_final``: called after a final state
+        was stored (wakes the dispatcher)."""
         self._store = store
         self._sandbox = sandbox
         self._languages = languages
         self._instance = server_instance
         self._clock = clock
         self._outbox = Outbox(store)
+        self._event_sinks = tuple(event_sinks)
+        self._callbacks = callbacks
+        self._on_final = on_final
 
     async def record(self, submission: Submission, request: RequestInfo) -> Execution:
         """Stores ``submission`` as pending (its language must exist and have its mode: InvalidSubmission otherwise)."""
         check_mode(self._languages(submission.language), submission)
+        if submission.callback_url:
+            if self._callbacks is None:
+                raise InvalidSubmission("callback_url", "webhooks are off on this service (CODERUNNER_WEBHOOK_SECRET)")
+            check_callback(submission.callback_url, self._callbacks)
         request = RequestInfo(request.client_address, request.user_agent, self._instance)
         execution_id = str(uuid.uuid4())
         try:
@@ -62,7 +78,7 @@ class Pipeline:
         except StoreError as exc:
             # The insert may have committed just before the connection dropped: should the
             # record exist, it must not stay pending. (Without one, the outbox drops this.)
-            failed = self._failed(f"the database failed while recording it: {exc}")
+            failed = self._failed(submission, f"the database failed while recording it: {exc}")
             self._outbox.put(execution_id, failed, doubtful=True)
             raise
 
@@ -80,16 +96,19 @@ class Pipeline:
         except asyncio.CancelledError:
             # The caller went away (or the service is stopping): the sandbox removed its
             # container before this propagated; the record must not stay running.
-            await self._end(execution.id, self._cancelled(CANCELLED_MESSAGE))
+            await self._end(execution.id, self._cancelled(submission, CANCELLED_MESSAGE))
             raise
         except Exception as exc:
             # Ours, never the submission's: an unreachable engine or database, a refused limit, or a bug.
             bound.error("execution.failed", error=str(exc), error_class=type(exc).__name__)
-            await self._end(execution.id, self._failed(str(exc)))
+            await self._end(execution.id, self._failed(submission, str(exc)))
             raise
         error_type = "" if grade.verdict in (Verdict.ACCEPTED, Verdict.WRONG_ANSWER) else grade.verdict.value
-        final = FinalState(status_for(grade.verdict), self._clock(), grade, error_type, grade.error_message)
+        final = FinalState(
+            status_for(grade.verdict), self._clock(), grade, error_type, grade.error_message, self._owed(submission)
+        )
         await self._outbox.settle(execution.id, final)
+        self._on_final()
         bound.info(
             "execution.finished",
             verdict=grade.verdict.value,
@@ -102,7 +121,7 @@ class Pipeline:
     def abandon(self, execution: Execution) -> None:
         """Ends a recorded execution that will never run (cancelled while it waited for a
         slot) as ``cancelled``; the outbox writes it at once, or as soon as the store answers."""
-        self._outbox.put(execution.id, self._cancelled(NOT_STARTED_MESSAGE))
+        self._outbox.put(execution.id, self._cancelled(execution.submission, NOT_STARTED_MESSAGE))
 
     async def close(self, timeout_s: float) -> list[str]:
         """At shutdown, after the scheduler drained: writes the final states still kept for
@@ -114,12 +133,18 @@ class Pipeline:
         # is not raised over the error being handled: the outbox keeps the state and retries.
         with contextlib.suppress(StoreError):
             await asyncio.shield(self._outbox.settle(execution_id, state))
+            self._on_final()
 
-    def _failed(self, message: str) -> FinalState:
-        return FinalState(ExecutionStatus.FAILED, self._clock(), error_type="internal_error", error_message=message)
+    def _owed(self, submission: Submission) -> tuple[str, ...]:
+        return (*self._event_sinks, WEBHOOK) if submission.callback_url else self._event_sinks
 
-    def _cancelled(self, message: str) -> FinalState:
-        return FinalState(ExecutionStatus.CANCELLED, self._clock(), error_type="cancelled", error_message=message)
+    def _failed(self, submission: Submission, message: str) -> FinalState:
+        return FinalState(
+            ExecutionStatus.FAILED, self._clock(), None, "internal_error", message, self._owed(submission)
+        )
+
+    def _cancelled(self, submission: Submission, message: str) -> FinalState:
+        return FinalState(ExecutionStatus.CANCELLED, self._clock(), None, "cancelled", message, self._owed(submission))
 
     async def _grade(self, execution_id: str, submission: Submission) -> Grade:
         language = self._languages(submission.language)

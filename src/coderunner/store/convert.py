@@ -30,6 +30,7 @@ def new_execution_row(execution_id: str, submission: Submission, request: Reques
         function_name=submission.function_name,
         limits=asdict(submission.limits),
         tolerance=asdict(submission.tolerance),
+        callback_url=submission.callback_url,
         status=ExecutionStatus.PENDING.value,
         created_at=at,
         server_instance=request.server_instance,
@@ -75,6 +76,7 @@ def record_finish(
         row.verdict = None
         row.total_tests = row.passed_tests = row.failed_tests = None
         row.run_time_ms = row.cpu_time_ms = row.peak_memory_kb = None
+        row.compile_time_ms = row.exit_code = None
         grade = _UNGRADED
     else:
         row.verdict = grade.verdict.value
@@ -84,6 +86,8 @@ def record_finish(
         row.run_time_ms = grade.run_wall_ms
         row.cpu_time_ms = grade.run_cpu_ms
         row.peak_memory_kb = grade.peak_memory_kb
+        row.compile_time_ms = grade.compile_wall_ms
+        row.exit_code = grade.exit_code
     row.approved_test_ids = grade.approved_test_ids
     row.failed_test_ids = grade.failed_test_ids
     row.compile_output = grade.compile_output
@@ -192,6 +196,7 @@ def _to_submission(row: ExecutionRow) -> Submission:
         student_id=row.student_id,
         # Executions stored before tolerances were recorded were judged by the default.
         tolerance=_to_tolerance(row.tolerance) or DEFAULT_TOLERANCE,
+        callback_url=row.callback_url,
     )
 
 
@@ -219,6 +224,8 @@ def _to_grade(row: ExecutionRow) -> Grade | None:
         run_wall_ms=row.run_time_ms or 0,
         run_cpu_ms=row.cpu_time_ms or 0,
         peak_memory_kb=row.peak_memory_kb or 0,
+        compile_wall_ms=row.compile_time_ms or 0,
+        exit_code=row.exit_code,
         image_id=row.image_id,
         compiler_version=row.compiler_version,
         details=dict(row.grade_details),

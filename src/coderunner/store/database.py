@@ -7,7 +7,9 @@ Supported URLs: ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``,
 
 from __future__ import annotations
 
+import itertools
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import QueuePool
 
 from coderunner.store.db_errors import map_db_errors
@@ -61,15 +64,35 @@ def migrate(target: str | URL | Engine) -> None:
     """
     engine = target if isinstance(target, Engine) else create_engine_for(target)
     try:
-        with _migration_lock, map_db_errors("migrate the schema"), engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
-            config = alembic_config()
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        with _migration_lock, map_db_errors("migrate the schema"):
+            deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+            for attempt in itertools.count(1):
+                try:
+                    _upgrade(engine)
+                    return
+                except OperationalError as error:
+                    # SQLite answers "database is locked" without waiting in a few cases its busy
+                    # timeout does not cover (a reader meeting a journal-mode switch or a WAL recovery
+                    # of another process). The upgrade rolled back whole, so trying again is safe.
+                    if not _sqlite_locked(engine, error) or time.monotonic() > deadline:
+                        raise
+                    time.sleep(min(0.05 * attempt, 1.0))
     finally:
         if engine is not target:
             engine.dispose()
+
+
+def _upgrade(engine: Engine) -> None:
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def _sqlite_locked(engine: Engine, error: OperationalError) -> bool:
+    return engine.dialect.name == "sqlite" and "database is locked" in str(error.orig)
 
 
 def check_connection(url: str | URL) -> None:

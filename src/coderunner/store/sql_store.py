@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from coderunner.domain.delivery import WEBHOOK
 from coderunner.domain.execution import Execution, ExecutionStatus, ProgramInfo, RequestInfo
 from coderunner.domain.outcome import Grade
 from coderunner.domain.submission import Submission
@@ -17,9 +18,12 @@ from coderunner.errors import ExecutionNotFound
 from coderunner.service.ports import ExecutionFilter
 from coderunner.store.convert import new_execution_row, record_finish, record_program, to_execution
 from coderunner.store.db_errors import map_db_errors
+from coderunner.store.deliveries import owe
 from coderunner.store.tables import ExecutionRow
 
 _UNFINISHED = (ExecutionStatus.PENDING.value, ExecutionStatus.RUNNING.value)
+# What record_finish takes after the row: status, at, grade, error_type, error_message.
+_Final = tuple[ExecutionStatus, datetime, Grade | None, str, str]
 
 
 class SqlExecutionStore:
@@ -62,13 +66,16 @@ class SqlExecutionStore:
         grade: Grade | None = None,
         error_type: str = "",
         error_message: str = "",
+        deliveries: Sequence[str] = (),
     ) -> None:
-        """Record the terminal state and one row per test outcome, replacing an earlier finish.
+        """Record the terminal state and one row per test outcome, replacing an earlier finish,
+        and the deliveries it owes (``store.deliveries.owe``), in one transaction.
 
         Raises ``ExecutionNotFound``, and ``ValueError`` when ``grade`` names a test id twice.
         """
         _require_aware(at)
-        await asyncio.to_thread(self._finish, execution_id, status, at, grade, error_type, error_message)
+        final = (status, at, grade, error_type, error_message)
+        await asyncio.to_thread(self._finish, execution_id, final, tuple(deliveries))
 
     async def get(self, execution_id: str) -> Execution:
         """Raises ``ExecutionNotFound``."""
@@ -82,11 +89,14 @@ class SqlExecutionStore:
         """
         return await asyncio.to_thread(self._list, query)
 
-    async def fail_unfinished(self, server_instance: str, reason: str, at: datetime) -> builtins.list[str]:
+    async def fail_unfinished(
+        self, server_instance: str, reason: str, at: datetime, event_sinks: Sequence[str] = ()
+    ) -> builtins.list[str]:
         """Mark the pending/running executions of ``server_instance`` failed (error_type
-        ``internal_error``, error_message ``reason``); returns their ids, sorted."""
+        ``internal_error``, error_message ``reason``), owing their events to ``event_sinks``
+        and their webhooks; returns their ids, sorted."""
         _require_aware(at)
-        return await asyncio.to_thread(self._fail_unfinished, server_instance, reason, at)
+        return await asyncio.to_thread(self._fail_unfinished, server_instance, reason, at, tuple(event_sinks))
 
     def _create(self, execution_id: str, submission: Submission, request: RequestInfo, at: datetime) -> Execution:
         with map_db_errors(f"create execution {execution_id}"), self._sessions.begin() as session:
@@ -109,17 +119,10 @@ class SqlExecutionStore:
         with map_db_errors(f"save the program of execution {execution_id}"), self._sessions.begin() as session:
             record_program(_row(session, execution_id, for_update=True), program)
 
-    def _finish(
-        self,
-        execution_id: str,
-        status: ExecutionStatus,
-        at: datetime,
-        grade: Grade | None,
-        error_type: str,
-        error_message: str,
-    ) -> None:
+    def _finish(self, execution_id: str, final: _Final, deliveries: tuple[str, ...]) -> None:
         with map_db_errors(f"finish execution {execution_id}"), self._sessions.begin() as session:
-            record_finish(_row(session, execution_id, for_update=True), status, at, grade, error_type, error_message)
+            record_finish(_row(session, execution_id, for_update=True), *final)
+            owe(session, execution_id, deliveries, final[1])
 
     def _get(self, execution_id: str) -> Execution:
         with map_db_errors(f"read execution {execution_id}"), self._sessions.begin() as session:
@@ -139,17 +142,22 @@ class SqlExecutionStore:
         with map_db_errors("list executions"), self._sessions.begin() as session:
             return [to_execution(row) for row in session.scalars(statement)]
 
-    def _fail_unfinished(self, server_instance: str, reason: str, at: datetime) -> builtins.list[str]:
+    def _fail_unfinished(
+        self, server_instance: str, reason: str, at: datetime, event_sinks: tuple[str, ...]
+    ) -> builtins.list[str]:
         statement = (
             update(ExecutionRow)
             .where(ExecutionRow.server_instance == server_instance, ExecutionRow.status.in_(_UNFINISHED))
             .values(
                 status=ExecutionStatus.FAILED.value, finished_at=at, error_type="internal_error", error_message=reason
             )
-            .returning(ExecutionRow.id)
+            .returning(ExecutionRow.id, ExecutionRow.callback_url)
         )
         with map_db_errors(f"fail the unfinished executions of {server_instance}"), self._sessions.begin() as session:
-            return sorted(session.scalars(statement))
+            failed = session.execute(statement).all()
+            for execution_id, callback_url in failed:
+                owe(session, execution_id, (*event_sinks, WEBHOOK) if callback_url else event_sinks, at)
+            return sorted(execution_id for execution_id, _ in failed)
 
 
 def _row(session: Session, execution_id: str, *, for_update: bool = False) -> ExecutionRow:

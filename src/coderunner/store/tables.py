@@ -1,6 +1,6 @@
 """Typed ORM rows. They never leave this package: ``sql_store`` converts them to domain objects.
 
-Three tables:
+Four tables:
 
 - ``executions``: one row per execution: the submission, where it stands, and the grade's
   summary (verdict, counts, ids, timings, output). Grade columns stay NULL/empty until graded.
@@ -11,6 +11,8 @@ Three tables:
   the Grade (rows with a result_position). An outcome for a test id that was never submitted
   gets a row without a position, so it is kept without becoming part of the submission.
 - ``generated_programs``: the test program built for an execution, at most one.
+- ``deliveries``: the outbox of events and webhooks owed for finished executions, one row
+  per (execution, sink), written in the transaction that stores the final state.
 
 The migrations (``migrations/versions/``) must build exactly this module's schema; a test
 compares them with Alembic's autogenerate.
@@ -59,6 +61,7 @@ class ExecutionRow(Base):
     function_name: Mapped[str | None]
     limits: Mapped[dict[str, Any]]  # Limits' fields by name
     tolerance: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # Tolerance's fields; NULL before 0002
+    callback_url: Mapped[str] = mapped_column(SafeText, default="")  # the webhook; "" for none
 
     # Where it stands.
     status: Mapped[str] = mapped_column(index=True)  # ExecutionStatus
@@ -84,6 +87,8 @@ class ExecutionRow(Base):
     run_time_ms: Mapped[int | None]
     cpu_time_ms: Mapped[int | None]
     peak_memory_kb: Mapped[int | None]
+    compile_time_ms: Mapped[int | None]  # Grade.compile_wall_ms
+    exit_code: Mapped[int | None]  # Grade.exit_code
     compile_output: Mapped[str] = mapped_column(SafeText, default="")
     stdout: Mapped[str] = mapped_column(SafeText, default="")  # already capped by the sandbox
     stderr: Mapped[str] = mapped_column(SafeText, default="")
@@ -142,3 +147,22 @@ class GeneratedProgramRow(Base):
     generation_ms: Mapped[int]
     size_bytes: Mapped[int]  # of the UTF-8 source, kept for queries
     source: Mapped[str] = mapped_column(SafeText)
+
+
+class DeliveryRow(Base):
+    """One message owed for a finished execution: its event to one sink, or its webhook."""
+
+    __tablename__ = "deliveries"
+    # One per destination: writing a final state again never owes a second message.
+    __table_args__ = (UniqueConstraint("execution_id", "sink"),)
+
+    id: Mapped[str] = mapped_column(primary_key=True)  # a uuid: the webhook-id receivers dedupe on
+    execution_id: Mapped[str] = mapped_column(ForeignKey("executions.id", ondelete="CASCADE"))
+    sink: Mapped[str]  # "redis", "http" or "webhook"
+    state: Mapped[str]  # DeliveryState
+    attempts: Mapped[int]
+    created_at: Mapped[datetime]
+    # Due time while pending; a claimed delivery is pushed ahead by the claim's lease.
+    next_attempt_at: Mapped[datetime] = mapped_column(index=True)
+    finished_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(SafeText, default="")

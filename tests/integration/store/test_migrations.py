@@ -57,7 +57,7 @@ def test_migrate_twice_is_a_no_op(database_url: URL) -> None:
         migrate(database_url)
 
         assert first == schema_of(engine)
-        assert first == (HEAD, ["alembic_version", "executions", "generated_programs", "test_results"])
+        assert first == (HEAD, ["alembic_version", "deliveries", "executions", "generated_programs", "test_results"])
         with engine.connect() as connection:
             assert list(connection.scalars(text("SELECT id FROM executions"))) == ["kept"]
     finally:

@@ -47,6 +47,7 @@ def a_submission(**overrides: object) -> Submission:
         "code_version_id": "version-3",
         "student_id": "student-42",
         "tolerance": Tolerance(absolute=0.001, relative=0.0),
+        "callback_url": "https://hooks.example.com/graded?course=7",
     }
     fields.update(overrides)
     return Submission.create(**fields)  # type: ignore[arg-type]
@@ -86,6 +87,8 @@ def a_grade() -> Grade:
         run_wall_ms=150,
         run_cpu_ms=120,
         peak_memory_kb=20480,
+        compile_wall_ms=640,
+        exit_code=1,
         image_id="sha256:abc",
         compiler_version="g++ 12.2.0",
         details={"exit_code": "1", "signal": "SIGSEGV"},

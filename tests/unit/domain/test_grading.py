@@ -170,3 +170,19 @@ def test_text_replaces_invalid_utf8_and_marks_truncation() -> None:
 )
 def test_summary_is_one_sentence(grade: Grade, sentence: str) -> None:
     assert sentence == summary(grade)
+
+
+def test_the_grade_keeps_the_build_time_and_the_deciding_exit_code() -> None:
+    """For the execution event: the compile steps' wall time, and the exit code of the process
+    that decided the verdict (the first test that did not pass; the compiler when it failed)."""
+    built = (
+        ProcessOutcome(ProcessStatus.SUCCESS, 0, wall_ms=300),
+        ProcessOutcome(ProcessStatus.SUCCESS, 0, wall_ms=20),
+    )
+    runs = (OK, ProcessOutcome(ProcessStatus.SUCCESS, 3, stdout=b"runtime_error"), OK)
+    grade = grade_run(SandboxRun(compile=built, run=runs), ["t0", "t1", "t2"], by_stdout)
+    assert (320, 3) == (grade.compile_wall_ms, grade.exit_code)
+
+    failed = (ProcessOutcome(ProcessStatus.RUNTIME_ERROR, 1, wall_ms=50),)
+    not_built = grade_run(SandboxRun(compile=failed, run=()), ["t0"], by_stdout)
+    assert (50, 1) == (not_built.compile_wall_ms, not_built.exit_code)

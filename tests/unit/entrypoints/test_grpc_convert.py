@@ -201,3 +201,13 @@ def test_an_unfinished_execution_has_no_finish_time(make_execution: MakeExecutio
 )
 def test_rfc3339(moment: datetime, text: str) -> None:
     assert text == convert.rfc3339(moment)
+
+
+def test_callback_url_is_field_11_and_reaches_the_submission() -> None:
+    assert 11 == pb.ExecutionRequest.DESCRIPTOR.fields_by_name["callback_url"].number
+    assert (
+        "https://hooks.example.com/x" == to_submission(request(callback_url="https://hooks.example.com/x")).callback_url
+    )
+    with pytest.raises(InvalidSubmission, match="must be an http") as refused:
+        to_submission(request(callback_url="gopher://hooks.example.com/"))
+    assert "callback_url" == refused.value.field

@@ -17,11 +17,12 @@ import pytest
 from fastapi import FastAPI
 from starlette.types import Message
 
-from coderunner.bootstrap import Services
+from coderunner.bootstrap import Services, build_dispatcher
 from coderunner.domain.outcome import Grade, TestOutcome, TestStatus, Verdict
 from coderunner.domain.sandbox_job import SandboxJob, SandboxRun, StepLimits
 from coderunner.domain.submission import Submission
 from coderunner.entrypoints.rest.app import create_app
+from coderunner.entrypoints.rest.schemas import webhook_body
 from coderunner.errors import InvalidSubmission, SandboxUnavailable
 from coderunner.languages.plugin import GeneratedProgram, Language
 from coderunner.languages.registry import available_languages, get_language
@@ -123,7 +124,8 @@ def make_app(sandbox: ScriptedSandbox, images: Images) -> MakeApp:
         store = SqlExecutionStore(engine)
         pipeline = Pipeline(store, sandbox, languages, server_instance="unit")
         scheduler = Scheduler(pipeline, slots=config.slots, queue_limit=config.queue_limit)
-        services = Services(config, images, sandbox, store, pipeline, scheduler)  # type: ignore[arg-type]
+        dispatcher = build_dispatcher(config, engine, store, webhook_body)
+        services = Services(config, images, sandbox, store, pipeline, scheduler, dispatcher)  # type: ignore[arg-type]
         return create_app(services, manage_services=False)
 
     return make

@@ -153,3 +153,11 @@ def test_a_pending_execution_has_no_results_yet(make_execution: MakeExecution) -
         document.failed_tests,
         document.finished_at,
     )
+
+
+def test_callback_url_reaches_the_submission_and_a_malformed_one_names_the_field() -> None:
+    url = "https://hooks.example.com/graded"
+    assert url == parse(callback_url=url).to_submission(InputPolicy(), lambda language: DEFAULTS).callback_url
+    with pytest.raises(InvalidSubmission, match="credentials") as refused:
+        parse(callback_url="https://u:p@hooks.example.com/").to_submission(InputPolicy(), lambda language: DEFAULTS)
+    assert "callback_url" == refused.value.field

@@ -83,6 +83,12 @@ def languages(name: str) -> Language:
 
 
 @pytest.fixture
+def language_registry() -> Callable[[str], Language]:
+    """``languages``, for tests that wire a pipeline of their own."""
+    return languages
+
+
+@pytest.fixture
 def submission() -> Submission:
     return Submission.create(
         code="int f() { return 1; }", tests=[TestCase("t1", "", "1")], student_id="s", language="cpp"

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 
 from coderunner.domain.execution import Execution
 from coderunner.domain.outcome import TestOutcome
 from coderunner.domain.submission import InputPolicy, Limits, Submission, TestCase, Tolerance
+from coderunner.domain.summary import rfc3339, summarize
 from coderunner.entrypoints.grpc._generated import code_runner_pb2 as pb
 from coderunner.entrypoints.languages import LanguageInfo
-from coderunner.entrypoints.summary import summarize
 from coderunner.languages.plugin import Language
 from coderunner.languages.registry import get_language
 
@@ -56,6 +55,7 @@ def to_submission(
         student_id=request.student_id,
         policy=policy,
         tolerance=to_tolerance(request.tolerance) if request.HasField("tolerance") else None,
+        callback_url=request.callback_url,
     )
 
 
@@ -144,16 +144,3 @@ def to_language(info: LanguageInfo) -> pb.Language:
         file_extensions=list(info.file_extensions),
         default_limits=pb.Limits(**{name: getattr(info.default_limits, name) for name in _LIMIT_FIELDS}),
     )
-
-
-def rfc3339(moment: datetime) -> str:
-    """``2024-05-01T12:00:00.123456Z`` for UTC moments (naive ones are taken as UTC).
-
-    >>> from datetime import UTC
-    >>> rfc3339(datetime(2024, 5, 1, 12, tzinfo=UTC))
-    '2024-05-01T12:00:00Z'
-    """
-    text = moment.isoformat()
-    if moment.tzinfo is None:
-        return text + "Z"
-    return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from coderunner.domain.execution import Execution, ExecutionStatus
 from coderunner.domain.outcome import AssertionFailure, TestOutcome, TestStatus, Verdict
 from coderunner.domain.submission import InputPolicy, Limits, Submission, TestCase, Tolerance
-from coderunner.entrypoints.summary import summarize
+from coderunner.domain.summary import summarize
 from coderunner.languages.plugin import Language
 from coderunner.languages.registry import get_language
 
@@ -94,6 +94,11 @@ class ExecutionRequestIn(_Request):
     tolerance: ToleranceIn | None = Field(
         None, description="For returned floating-point numbers; omitted parts: absolute and relative 1e-6."
     )
+    callback_url: str = Field(
+        "",
+        description="When set: an http(s) URL the finished execution is POSTed to, signed "
+        "(webhook-id, webhook-timestamp, webhook-signature: see the README). Its host must be allowed by the service.",
+    )
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -126,6 +131,7 @@ class ExecutionRequestIn(_Request):
             student_id=self.student_id,
             policy=policy,
             tolerance=self.tolerance.to_domain() if self.tolerance else None,
+            callback_url=self.callback_url,
         )
 
 
@@ -251,6 +257,7 @@ class ExecutionOut(ExecutionSummaryOut):
     limits: LimitsOut
     tolerance: ToleranceOut = Field(description="The request's tolerance (a test may have its own).")
     started_at: datetime | None
+    callback_url: str = Field(description='The webhook the result is POSTed to; "" for none.')
     tests: list[TestResultOut]
 
     @classmethod
@@ -280,6 +287,7 @@ class ExecutionOut(ExecutionSummaryOut):
             limits=LimitsOut.from_domain(execution.submission.limits),
             tolerance=ToleranceOut.from_domain(execution.submission.tolerance),
             started_at=execution.started_at,
+            callback_url=execution.submission.callback_url,
             tests=[TestResultOut.from_domain(t, tolerances.get(t.test_id)) for t in grade.tests] if grade else [],
         )
 
@@ -304,6 +312,11 @@ def _summary_fields(execution: Execution) -> dict[str, Any]:
         "created_at": execution.created_at,
         "finished_at": execution.finished_at,
     }
+
+
+def webhook_body(execution: Execution) -> bytes:
+    """What a webhook POSTs: the JSON of GET /v1/executions/{id} for ``execution``."""
+    return ExecutionOut.from_execution(execution).model_dump_json().encode()
 
 
 class ExecutionPage(BaseModel):

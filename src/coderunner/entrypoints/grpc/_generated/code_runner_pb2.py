@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x11\x63ode_runner.proto\x12\x1d\x63om.levelupjourney.coderunner\"\xc6\x02\n\x10\x45xecutionRequest\x12\x14\n\x0c\x63hallenge_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63ode_version_id\x18\x02 \x01(\t\x12\x12\n\nstudent_id\x18\x03 \x01(\t\x12\x0c\n\x04\x63ode\x18\x04 \x01(\t\x12\x36\n\x05tests\x18\x05 \x03(\x0b\x32\'.com.levelupjourney.coderunner.TestCase\x12\x10\n\x08language\x18\x06 \x01(\t\x12\x15\n\rfunction_name\x18\x07 \x01(\t\x12\x35\n\x06limits\x18\x08 \x01(\x0b\x32%.com.levelupjourney.coderunner.Limits\x12;\n\ttolerance\x18\t \x01(\x0b\x32(.com.levelupjourney.coderunner.Tolerance\x12\x0c\n\x04mode\x18\n \x01(\t\"\xad\x01\n\x08TestCase\x12\x1c\n\x14\x63ode_version_test_id\x18\x01 \x01(\t\x12\r\n\x05input\x18\x02 \x01(\t\x12\x17\n\x0f\x65xpected_output\x18\x03 \x01(\t\x12\x1e\n\x16\x63ustom_validation_code\x18\x04 \x01(\t\x12;\n\ttolerance\x18\x05 \x01(\x0b\x32(.com.levelupjourney.coderunner.Tolerance\"S\n\tTolerance\x12\x15\n\x08\x61\x62solute\x18\x01 \x01(\x01H\x00\x88\x01\x01\x12\x15\n\x08relative\x18\x02 \x01(\x01H\x01\x88\x01\x01\x42\x0b\n\t_absoluteB\x0b\n\t_relative\"r\n\x06Limits\x12\x11\n\ttimeout_s\x18\x01 \x01(\x01\x12\x11\n\tmemory_mb\x18\x02 \x01(\x05\x12\x0c\n\x04\x63pus\x18\x03 \x01(\x01\x12\x19\n\x11\x63ompile_timeout_s\x18\x04 \x01(\x01\x12\x19\n\x11\x63ompile_memory_mb\x18\x05 \x01(\x05\"\x94\x03\n\x11\x45xecutionResponse\x12\x16\n\x0e\x61pproved_tests\x18\x01 \x03(\t\x12\x11\n\tcompleted\x18\x02 \x01(\x08\x12\x19\n\x11\x65xecution_time_ms\x18\x03 \x01(\x03\x12\x13\n\x0btotal_tests\x18\x04 \x01(\x05\x12\x14\n\x0cpassed_tests\x18\x05 \x01(\x05\x12\x14\n\x0c\x66\x61iled_tests\x18\x06 \x01(\x05\x12\x0f\n\x07success\x18\x07 \x01(\x08\x12\x0f\n\x07message\x18\x08 \x01(\t\x12\x15\n\rerror_message\x18\t \x01(\t\x12\x12\n\nerror_type\x18\n \x01(\t\x12\x14\n\x0c\x65xecution_id\x18\x0b \x01(\t\x12\x0f\n\x07verdict\x18\x0c \x01(\t\x12?\n\x0ctest_results\x18\r \x03(\x0b\x32).com.levelupjourney.coderunner.TestResult\x12\x13\n\x0b\x63pu_time_ms\x18\x0e \x01(\x03\x12\x16\n\x0epeak_memory_mb\x18\x0f \x01(\x01\x12\x16\n\x0e\x63ompile_output\x18\x10 \x01(\t\"\xb6\x01\n\nTestResult\x12\x1c\n\x14\x63ode_version_test_id\x18\x01 \x01(\t\x12\x0e\n\x06passed\x18\x02 \x01(\x08\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\x12\x10\n\x08\x65xpected\x18\x05 \x01(\t\x12\x0e\n\x06\x61\x63tual\x18\x06 \x01(\t\x12\x12\n\nexpression\x18\x07 \x01(\t\x12\x13\n\x0b\x64uration_ms\x18\x08 \x01(\x03\x12\x0e\n\x06stdout\x18\t \x01(\t\"+\n\x13GetExecutionRequest\x12\x14\n\x0c\x65xecution_id\x18\x01 \x01(\t\"\xf8\x01\n\x10\x45xecutionDetails\x12\x14\n\x0c\x65xecution_id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12@\n\x06result\x18\x03 \x01(\x0b\x32\x30.com.levelupjourney.coderunner.ExecutionResponse\x12\x14\n\x0c\x63hallenge_id\x18\x04 \x01(\t\x12\x17\n\x0f\x63ode_version_id\x18\x05 \x01(\t\x12\x12\n\nstudent_id\x18\x06 \x01(\t\x12\x10\n\x08language\x18\x07 \x01(\t\x12\x12\n\ncreated_at\x18\x08 \x01(\t\x12\x13\n\x0b\x66inished_at\x18\t \x01(\t\"\x16\n\x14ListLanguagesRequest\"S\n\x15ListLanguagesResponse\x12:\n\tlanguages\x18\x01 \x03(\x0b\x32\'.com.levelupjourney.coderunner.Language\"\xbd\x01\n\x08Language\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\r\n\x05image\x18\x03 \x01(\t\x12\x17\n\x0fruntime_version\x18\x04 \x01(\t\x12\r\n\x05modes\x18\x05 \x03(\t\x12\x17\n\x0f\x66ile_extensions\x18\x06 \x03(\t\x12=\n\x0e\x64\x65\x66\x61ult_limits\x18\x07 \x01(\x0b\x32%.com.levelupjourney.coderunner.Limits2\x83\x03\n\x19SolutionEvaluationService\x12u\n\x10\x45valuateSolution\x12/.com.levelupjourney.coderunner.ExecutionRequest\x1a\x30.com.levelupjourney.coderunner.ExecutionResponse\x12s\n\x0cGetExecution\x12\x32.com.levelupjourney.coderunner.GetExecutionRequest\x1a/.com.levelupjourney.coderunner.ExecutionDetails\x12z\n\rListLanguages\x12\x33.com.levelupjourney.coderunner.ListLanguagesRequest\x1a\x34.com.levelupjourney.coderunner.ListLanguagesResponseB[\nCcom.levelupjourney.microservicechallenges.solutions.interfaces.grpcB\x12\x43odeExecutionProtoP\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x11\x63ode_runner.proto\x12\x1d\x63om.levelupjourney.coderunner\"\xdc\x02\n\x10\x45xecutionRequest\x12\x14\n\x0c\x63hallenge_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63ode_version_id\x18\x02 \x01(\t\x12\x12\n\nstudent_id\x18\x03 \x01(\t\x12\x0c\n\x04\x63ode\x18\x04 \x01(\t\x12\x36\n\x05tests\x18\x05 \x03(\x0b\x32\'.com.levelupjourney.coderunner.TestCase\x12\x10\n\x08language\x18\x06 \x01(\t\x12\x15\n\rfunction_name\x18\x07 \x01(\t\x12\x35\n\x06limits\x18\x08 \x01(\x0b\x32%.com.levelupjourney.coderunner.Limits\x12;\n\ttolerance\x18\t \x01(\x0b\x32(.com.levelupjourney.coderunner.Tolerance\x12\x0c\n\x04mode\x18\n \x01(\t\x12\x14\n\x0c\x63\x61llback_url\x18\x0b \x01(\t\"\xad\x01\n\x08TestCase\x12\x1c\n\x14\x63ode_version_test_id\x18\x01 \x01(\t\x12\r\n\x05input\x18\x02 \x01(\t\x12\x17\n\x0f\x65xpected_output\x18\x03 \x01(\t\x12\x1e\n\x16\x63ustom_validation_code\x18\x04 \x01(\t\x12;\n\ttolerance\x18\x05 \x01(\x0b\x32(.com.levelupjourney.coderunner.Tolerance\"S\n\tTolerance\x12\x15\n\x08\x61\x62solute\x18\x01 \x01(\x01H\x00\x88\x01\x01\x12\x15\n\x08relative\x18\x02 \x01(\x01H\x01\x88\x01\x01\x42\x0b\n\t_absoluteB\x0b\n\t_relative\"r\n\x06Limits\x12\x11\n\ttimeout_s\x18\x01 \x01(\x01\x12\x11\n\tmemory_mb\x18\x02 \x01(\x05\x12\x0c\n\x04\x63pus\x18\x03 \x01(\x01\x12\x19\n\x11\x63ompile_timeout_s\x18\x04 \x01(\x01\x12\x19\n\x11\x63ompile_memory_mb\x18\x05 \x01(\x05\"\x94\x03\n\x11\x45xecutionResponse\x12\x16\n\x0e\x61pproved_tests\x18\x01 \x03(\t\x12\x11\n\tcompleted\x18\x02 \x01(\x08\x12\x19\n\x11\x65xecution_time_ms\x18\x03 \x01(\x03\x12\x13\n\x0btotal_tests\x18\x04 \x01(\x05\x12\x14\n\x0cpassed_tests\x18\x05 \x01(\x05\x12\x14\n\x0c\x66\x61iled_tests\x18\x06 \x01(\x05\x12\x0f\n\x07success\x18\x07 \x01(\x08\x12\x0f\n\x07message\x18\x08 \x01(\t\x12\x15\n\rerror_message\x18\t \x01(\t\x12\x12\n\nerror_type\x18\n \x01(\t\x12\x14\n\x0c\x65xecution_id\x18\x0b \x01(\t\x12\x0f\n\x07verdict\x18\x0c \x01(\t\x12?\n\x0ctest_results\x18\r \x03(\x0b\x32).com.levelupjourney.coderunner.TestResult\x12\x13\n\x0b\x63pu_time_ms\x18\x0e \x01(\x03\x12\x16\n\x0epeak_memory_mb\x18\x0f \x01(\x01\x12\x16\n\x0e\x63ompile_output\x18\x10 \x01(\t\"\xb6\x01\n\nTestResult\x12\x1c\n\x14\x63ode_version_test_id\x18\x01 \x01(\t\x12\x0e\n\x06passed\x18\x02 \x01(\x08\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\x12\x10\n\x08\x65xpected\x18\x05 \x01(\t\x12\x0e\n\x06\x61\x63tual\x18\x06 \x01(\t\x12\x12\n\nexpression\x18\x07 \x01(\t\x12\x13\n\x0b\x64uration_ms\x18\x08 \x01(\x03\x12\x0e\n\x06stdout\x18\t \x01(\t\"+\n\x13GetExecutionRequest\x12\x14\n\x0c\x65xecution_id\x18\x01 \x01(\t\"\xf8\x01\n\x10\x45xecutionDetails\x12\x14\n\x0c\x65xecution_id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12@\n\x06result\x18\x03 \x01(\x0b\x32\x30.com.levelupjourney.coderunner.ExecutionResponse\x12\x14\n\x0c\x63hallenge_id\x18\x04 \x01(\t\x12\x17\n\x0f\x63ode_version_id\x18\x05 \x01(\t\x12\x12\n\nstudent_id\x18\x06 \x01(\t\x12\x10\n\x08language\x18\x07 \x01(\t\x12\x12\n\ncreated_at\x18\x08 \x01(\t\x12\x13\n\x0b\x66inished_at\x18\t \x01(\t\"\x16\n\x14ListLanguagesRequest\"S\n\x15ListLanguagesResponse\x12:\n\tlanguages\x18\x01 \x03(\x0b\x32\'.com.levelupjourney.coderunner.Language\"\xbd\x01\n\x08Language\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\r\n\x05image\x18\x03 \x01(\t\x12\x17\n\x0fruntime_version\x18\x04 \x01(\t\x12\r\n\x05modes\x18\x05 \x03(\t\x12\x17\n\x0f\x66ile_extensions\x18\x06 \x03(\t\x12=\n\x0e\x64\x65\x66\x61ult_limits\x18\x07 \x01(\x0b\x32%.com.levelupjourney.coderunner.Limits2\x83\x03\n\x19SolutionEvaluationService\x12u\n\x10\x45valuateSolution\x12/.com.levelupjourney.coderunner.ExecutionRequest\x1a\x30.com.levelupjourney.coderunner.ExecutionResponse\x12s\n\x0cGetExecution\x12\x32.com.levelupjourney.coderunner.GetExecutionRequest\x1a/.com.levelupjourney.coderunner.ExecutionDetails\x12z\n\rListLanguages\x12\x33.com.levelupjourney.coderunner.ListLanguagesRequest\x1a\x34.com.levelupjourney.coderunner.ListLanguagesResponseB[\nCcom.levelupjourney.microservicechallenges.solutions.interfaces.grpcB\x12\x43odeExecutionProtoP\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,27 +33,27 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\nCcom.levelupjourney.microservicechallenges.solutions.interfaces.grpcB\022CodeExecutionProtoP\001'
   _globals['_EXECUTIONREQUEST']._serialized_start=53
-  _globals['_EXECUTIONREQUEST']._serialized_end=379
-  _globals['_TESTCASE']._serialized_start=382
-  _globals['_TESTCASE']._serialized_end=555
-  _globals['_TOLERANCE']._serialized_start=557
-  _globals['_TOLERANCE']._serialized_end=640
-  _globals['_LIMITS']._serialized_start=642
-  _globals['_LIMITS']._serialized_end=756
-  _globals['_EXECUTIONRESPONSE']._serialized_start=759
-  _globals['_EXECUTIONRESPONSE']._serialized_end=1163
-  _globals['_TESTRESULT']._serialized_start=1166
-  _globals['_TESTRESULT']._serialized_end=1348
-  _globals['_GETEXECUTIONREQUEST']._serialized_start=1350
-  _globals['_GETEXECUTIONREQUEST']._serialized_end=1393
-  _globals['_EXECUTIONDETAILS']._serialized_start=1396
-  _globals['_EXECUTIONDETAILS']._serialized_end=1644
-  _globals['_LISTLANGUAGESREQUEST']._serialized_start=1646
-  _globals['_LISTLANGUAGESREQUEST']._serialized_end=1668
-  _globals['_LISTLANGUAGESRESPONSE']._serialized_start=1670
-  _globals['_LISTLANGUAGESRESPONSE']._serialized_end=1753
-  _globals['_LANGUAGE']._serialized_start=1756
-  _globals['_LANGUAGE']._serialized_end=1945
-  _globals['_SOLUTIONEVALUATIONSERVICE']._serialized_start=1948
-  _globals['_SOLUTIONEVALUATIONSERVICE']._serialized_end=2335
+  _globals['_EXECUTIONREQUEST']._serialized_end=401
+  _globals['_TESTCASE']._serialized_start=404
+  _globals['_TESTCASE']._serialized_end=577
+  _globals['_TOLERANCE']._serialized_start=579
+  _globals['_TOLERANCE']._serialized_end=662
+  _globals['_LIMITS']._serialized_start=664
+  _globals['_LIMITS']._serialized_end=778
+  _globals['_EXECUTIONRESPONSE']._serialized_start=781
+  _globals['_EXECUTIONRESPONSE']._serialized_end=1185
+  _globals['_TESTRESULT']._serialized_start=1188
+  _globals['_TESTRESULT']._serialized_end=1370
+  _globals['_GETEXECUTIONREQUEST']._serialized_start=1372
+  _globals['_GETEXECUTIONREQUEST']._serialized_end=1415
+  _globals['_EXECUTIONDETAILS']._serialized_start=1418
+  _globals['_EXECUTIONDETAILS']._serialized_end=1666
+  _globals['_LISTLANGUAGESREQUEST']._serialized_start=1668
+  _globals['_LISTLANGUAGESREQUEST']._serialized_end=1690
+  _globals['_LISTLANGUAGESRESPONSE']._serialized_start=1692
+  _globals['_LISTLANGUAGESRESPONSE']._serialized_end=1775
+  _globals['_LANGUAGE']._serialized_start=1778
+  _globals['_LANGUAGE']._serialized_end=1967
+  _globals['_SOLUTIONEVALUATIONSERVICE']._serialized_start=1970
+  _globals['_SOLUTIONEVALUATIONSERVICE']._serialized_end=2357
 # @@protoc_insertion_point(module_scope)

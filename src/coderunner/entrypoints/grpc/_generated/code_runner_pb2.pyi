@@ -7,7 +7,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ExecutionRequest(_message.Message):
-    __slots__ = ("challenge_id", "code_version_id", "student_id", "code", "tests", "language", "function_name", "limits", "tolerance", "mode")
+    __slots__ = ("challenge_id", "code_version_id", "student_id", "code", "tests", "language", "function_name", "limits", "tolerance", "mode", "callback_url")
     CHALLENGE_ID_FIELD_NUMBER: _ClassVar[int]
     CODE_VERSION_ID_FIELD_NUMBER: _ClassVar[int]
     STUDENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -18,6 +18,7 @@ class ExecutionRequest(_message.Message):
     LIMITS_FIELD_NUMBER: _ClassVar[int]
     TOLERANCE_FIELD_NUMBER: _ClassVar[int]
     MODE_FIELD_NUMBER: _ClassVar[int]
+    CALLBACK_URL_FIELD_NUMBER: _ClassVar[int]
     challenge_id: str
     code_version_id: str
     student_id: str
@@ -28,7 +29,8 @@ class ExecutionRequest(_message.Message):
     limits: Limits
     tolerance: Tolerance
     mode: str
-    def __init__(self, challenge_id: _Optional[str] = ..., code_version_id: _Optional[str] = ..., student_id: _Optional[str] = ..., code: _Optional[str] = ..., tests: _Optional[_Iterable[_Union[TestCase, _Mapping]]] = ..., language: _Optional[str] = ..., function_name: _Optional[str] = ..., limits: _Optional[_Union[Limits, _Mapping]] = ..., tolerance: _Optional[_Union[Tolerance, _Mapping]] = ..., mode: _Optional[str] = ...) -> None: ...
+    callback_url: str
+    def __init__(self, challenge_id: _Optional[str] = ..., code_version_id: _Optional[str] = ..., student_id: _Optional[str] = ..., code: _Optional[str] = ..., tests: _Optional[_Iterable[_Union[TestCase, _Mapping]]] = ..., language: _Optional[str] = ..., function_name: _Optional[str] = ..., limits: _Optional[_Union[Limits, _Mapping]] = ..., tolerance: _Optional[_Union[Tolerance, _Mapping]] = ..., mode: _Optional[str] = ..., callback_url: _Optional[str] = ...) -> None: ...
 
 class TestCase(_message.Message):
     __slots__ = ("code_version_test_id", "input", "expected_output", "custom_validation_code", "tolerance")

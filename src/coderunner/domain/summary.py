@@ -1,19 +1,23 @@
-"""What REST and gRPC both say about an execution: counts, completion, a one-line summary.
+"""What REST, gRPC and the execution events all say about an execution: counts, completion,
+a one-line summary, and how a moment is written.
 
 Pure functions of a domain ``Execution``; each wire format copies these values into its
-own shape, so the two APIs never disagree.
+own shape, so the APIs and the events never disagree.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from coderunner.domain.execution import Execution, ExecutionStatus
 from coderunner.domain.outcome import Verdict
 
 # The pipeline ran to the end: the tests' verdict is known (a timeout is a verdict too).
 _COMPLETED = frozenset({ExecutionStatus.COMPLETED, ExecutionStatus.TIMED_OUT})
-_COMPILATION = frozenset({Verdict.COMPILATION_ERROR, Verdict.COMPILATION_TIMEOUT, Verdict.COMPILATION_MEMORY_LIMIT})
+COMPILATION_VERDICTS = frozenset(
+    {Verdict.COMPILATION_ERROR, Verdict.COMPILATION_TIMEOUT, Verdict.COMPILATION_MEMORY_LIMIT}
+)
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,7 @@ def error_message(execution: Execution) -> str:
         return ""
     if grade.error_message:
         return grade.error_message
-    if grade.verdict in _COMPILATION:
+    if grade.verdict in COMPILATION_VERDICTS:
         return grade.compile_output
     return ""
 
@@ -113,3 +117,16 @@ def _message(execution: Execution, passed: int, total: int) -> str:
         Verdict.TEMPLATE_ERROR: "the tests could not be turned into a program",
         Verdict.INTERNAL_ERROR: "the evaluation failed on our side; the solution was not graded",
     }[grade.verdict]
+
+
+def rfc3339(moment: datetime) -> str:
+    """``2024-05-01T12:00:00.123456Z`` for UTC moments (naive ones are taken as UTC).
+
+    >>> from datetime import UTC
+    >>> rfc3339(datetime(2024, 5, 1, 12, tzinfo=UTC))
+    '2024-05-01T12:00:00Z'
+    """
+    text = moment.isoformat()
+    if moment.tzinfo is None:
+        return text + "Z"
+    return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
