@@ -8,10 +8,10 @@ proof that a session's fresh namespaces leave nothing behind: files (workspace, 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import COMPILE_LIMITS, CPP_COMPILE, CPP_IMAGE, RUN_LIMITS
 from docker.models.containers import Container
 
 from coderunner.domain.outcome import ProcessStatus
@@ -20,6 +20,7 @@ from coderunner.sandbox.docker_sandbox import DockerSandbox
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
+JobOf = Callable[..., SandboxJob]
 PROBE = (Path(__file__).parent / "probes" / "leftovers.cpp").read_bytes()
 CLEAN = {
     "workspace": "0",
@@ -36,35 +37,29 @@ CLEAN = {
 PLANTED = {key: "1" for key in (*CLEAN.keys() - {"workspace", "env_planted"}, "rlimit")}
 
 
-def _probe_job(mode: str) -> SandboxJob:
-    # The compile step (the builder) plants the workspace file: the tests cannot write there.
+def _probe_job(cpp_job: JobOf, mode: str) -> SandboxJob:
+    # A second compile step (the builder) plants the workspace file: the tests cannot write there.
     plant_workspace = ("sh", "-c", "echo x > /workspace/planted") if mode == "plant" else ("true",)
-    return SandboxJob(
-        image=CPP_IMAGE,
-        files={"solution.cpp": PROBE},
-        compile=(Step("compile", CPP_COMPILE), Step("workspace", plant_workspace)),
-        compile_limits=COMPILE_LIMITS,
-        run=(Step("probe", ("./program", mode)),),
-        run_limits=RUN_LIMITS,
-    )
+    job = cpp_job(PROBE.decode(), argv=("./program", mode))
+    return replace(job, compile=(*job.compile, Step("workspace", plant_workspace)))
 
 
-async def _run(sandbox: DockerSandbox, mode: str) -> dict[str, str]:
-    outcome = (await sandbox.execute(_probe_job(mode))).run[0]
+async def _run(sandbox: DockerSandbox, cpp_job: JobOf, mode: str) -> dict[str, str]:
+    outcome = (await sandbox.execute(_probe_job(cpp_job, mode))).run[0]
     assert ProcessStatus.SUCCESS == outcome.status, outcome.stderr
     return dict(line.split("=", 1) for line in outcome.stdout.decode().splitlines())
 
 
 async def test_a_submission_finds_nothing_the_previous_one_planted(
-    sandbox: DockerSandbox, isolation: str, containers: Callable[[], list[Container]]
+    sandbox: DockerSandbox, cpp_job: JobOf, isolation: str, containers: Callable[[], list[Container]]
 ) -> None:
     # Given a fresh look, then a submission that plants state of every kind
-    before = await _run(sandbox, "look")
-    planted = await _run(sandbox, "plant")
+    before = await _run(sandbox, cpp_job, "look")
+    planted = await _run(sandbox, cpp_job, "plant")
     assert PLANTED == planted
 
     # When the next submission looks
-    after = await _run(sandbox, "look")
+    after = await _run(sandbox, cpp_job, "look")
 
     # Then it finds none of it, and the same environment and limits as the first
     assert CLEAN == {key: after[key] for key in CLEAN}
@@ -100,9 +95,7 @@ int main() {
 """
 
 
-async def test_a_submission_cannot_create_namespaces_or_mount(
-    sandbox: DockerSandbox, cpp_job: Callable[..., SandboxJob]
-) -> None:
+async def test_a_submission_cannot_create_namespaces_or_mount(sandbox: DockerSandbox, cpp_job: JobOf) -> None:
     """unshare, clone with CLONE_NEW*, setns and mount all fail: in a single-use container
     by its seccomp profile, in a serving one by crsup's inner filter on top of it."""
     outcome = (await sandbox.execute(cpp_job(NAMESPACES))).run[0]
