@@ -36,7 +36,7 @@ lint: venv
 	$(VENV)/bin/mypy src bench
 	$(VENV)/bin/lint-imports
 
-bench: venv engine images
+bench: venv engine images redis
 	$(PY) -m bench
 
 clean-containers:

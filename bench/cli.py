@@ -22,7 +22,7 @@ from bench.measure import Latency, Sample, interleaved, interleaved_throughput, 
 from bench.report import Results, render
 from bench.workload import Exercise, load_workload, spread
 
-PARTS = ("floor", "seed", "rest", "grpc", "phases")
+PARTS = ("floor", "seed", "rest", "grpc", "distributed", "phases")
 DEFAULT_OUTPUT = Path(__file__).parent / "results" / "latest.json"
 WARMUP = 2  # exercises run, untimed, on each path before the measurements
 console = Console()
@@ -54,6 +54,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--isolation",
         choices=("container", "namespaces"),
         help="the server's CODERUNNER_ISOLATION (default: the service's default); the seed design runs beside it",
+    )
+    parser.add_argument(
+        "--broker-url",
+        default=os.environ.get("CODERUNNER_BENCH_BROKER_URL", "redis://127.0.0.1:6379/0"),
+        help="Redis for the distributed path: an API node and 2 workers (scripts/start-redis.sh starts one)",
+    )
+    parser.add_argument(
+        "--distributed-database-url",
+        default=None,
+        help="the distributed path's shared database (default: a SQLite file of its own)",
     )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help=f"raw JSON ({DEFAULT_OUTPUT.name})")
     args = parser.parse_args(argv)
@@ -140,6 +150,8 @@ def _measure_paths(
                 runners["floor"] = floor.run
         if "rest" in args.only or "grpc" in args.only:
             runners |= _start_service(results, args, stack)
+        if "distributed" in args.only:
+            runners |= _start_cluster(args, stack)
         if runners:
             _measure_turns(results, runners, exercises, args)
     if "seed" in args.only:
@@ -175,6 +187,24 @@ def _start_service(results: Results, args: argparse.Namespace, stack: contextlib
             stack.callback(grpc.close)
             runners["grpc"] = grpc.run
     return runners
+
+
+def _start_cluster(args: argparse.Namespace, stack: contextlib.ExitStack) -> dict[str, Runner]:
+    from bench.clients import RestClient
+    from bench.server import BenchCluster
+
+    with _step(f"starting an API node and 2 workers on {args.broker_url}"):
+        cluster = BenchCluster(
+            args.broker_url,
+            args.output.with_name("distributed.log"),
+            args.server_env,
+            workers=2,
+            database_url=args.distributed_database_url,
+        )
+        stack.enter_context(cluster)
+        rest = RestClient(cluster.api.http_url)
+        stack.callback(rest.close)
+    return {"distributed": rest.run}
 
 
 def _measure_turns(

@@ -13,13 +13,16 @@ from rich.table import Table
 
 from bench.measure import Latency, Throughput, percentile
 
-PATHS = ("floor", "seed", "rest", "grpc")
+PATHS = ("floor", "seed", "rest", "grpc", "distributed")
 # The issue's targets: latency and throughput relative to the floor, speed-up over the seed, memory.
 P50_MAX_RATIO = 1.25
 P95_MAX_RATIO = 1.6
 THROUGHPUT_MIN_RATIO = 0.85
 SEED_MIN_SPEEDUP = 15.0
 RSS_MAX_MB = 200.0
+# Scale-out (issue 14) against the embedded server on the same machine: the queue's added p50, and throughput.
+DISTRIBUTED_P50_MAX_ADDED_S = 0.030
+DISTRIBUTED_THROUGHPUT_MIN_RATIO = 0.9
 
 
 @dataclass
@@ -72,6 +75,18 @@ class Results:
                     ),
                     _target(f"{path} p50 speed-up over seed", self.seed_speedup(path), SEED_MIN_SPEEDUP, at_most=False),
                 ]
+        embedded, distributed = self.latency.get("rest"), self.latency.get("distributed")
+        if embedded and distributed:
+            added = distributed.p50 - embedded.p50
+            rows.append(
+                _target("distributed p50 added over rest (s)", added, DISTRIBUTED_P50_MAX_ADDED_S, at_most=True)
+            )
+        mine, theirs = self.throughput.get("distributed"), self.throughput.get("rest")
+        if mine and theirs:
+            ratio = mine.per_s / theirs.per_s
+            rows.append(
+                _target("distributed throughput vs rest", ratio, DISTRIBUTED_THROUGHPUT_MIN_RATIO, at_most=False)
+            )
         if self.service_memory is not None:
             rows.append(_target("service peak RSS (MB)", self.service_memory["peak_mb"], RSS_MAX_MB, at_most=True))
         return rows
@@ -162,8 +177,9 @@ def _targets_table(results: Results) -> Table:
         table.add_column(column)
     for row in results.targets():
         value = row["measured"]
-        shown = "–" if value is None else (f"{value:.1f}" if "MB" in row["target"] else _times(value))
-        goal = row["goal"] if "MB" in row["target"] else row["goal"] + "×"
+        plain = "MB" in row["target"] or "(s)" in row["target"]  # a quantity, not a ratio
+        shown = "–" if value is None else (f"{value:.3g}" if plain else _times(value))
+        goal = row["goal"] if plain else row["goal"] + "×"
         met = {True: "[green]yes[/green]", False: "[red]NO[/red]", None: "–"}[row["met"]]
         table.add_row(row["target"], goal, shown, met)
     return table

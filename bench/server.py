@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -10,7 +11,7 @@ import uuid
 from pathlib import Path
 from types import TracebackType
 
-from coderunner.entrypoints.server_process import ServerProcess
+from coderunner.entrypoints.server_process import WORKER_MODULE, ServerProcess
 
 START_TIMEOUT_S = 180.0
 STOP_TIMEOUT_S = 60.0
@@ -22,13 +23,21 @@ class BenchServer(ServerProcess):
     instance name, as a context manager: started on entry, stopped with SIGTERM on exit,
     then its log is copied to ``log_copy`` and its temporary folder removed."""
 
-    def __init__(self, log_copy: Path | None = None, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        log_copy: Path | None = None,
+        extra_env: dict[str, str] | None = None,
+        *,
+        database_url: str | None = None,
+        module: str | None = None,
+    ) -> None:
         self._log_copy = log_copy
         folder = Path(tempfile.mkdtemp(prefix="coderunner-bench-server-"))
         self.instance = f"bench-{uuid.uuid4().hex[:10]}"
-        super().__init__(
-            folder, {"database_url": f"sqlite:///{folder / 'coderunner.db'}", "instance_name": self.instance}
-        )
+        database = database_url or f"sqlite:///{folder / 'coderunner.db'}"
+        super().__init__(folder, {"database_url": database, "instance_name": self.instance})
+        if module is not None:
+            self.module = module
         self.env.update(extra_env or {})
 
     def __enter__(self) -> BenchServer:
@@ -41,8 +50,48 @@ class BenchServer(ServerProcess):
                 self.stop(STOP_TIMEOUT_S)
         finally:
             if self._log_copy is not None and self.log_path.exists():
+                self._log_copy.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(self.log_path, self._log_copy)
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class BenchCluster:
+    """Scale-out on one machine: one API node and ``workers`` workers on one broker and
+    one database (a SQLite file of its own unless ``database_url``), each worker with its
+    own instance name and UID range and an equal share of the CPUs as slots. Started on
+    entry, stopped (workers drain) on exit; logs are copied next to ``log_copy``."""
+
+    def __init__(
+        self, broker_url: str, log_copy: Path, extra_env: dict[str, str], *, workers: int, database_url: str | None
+    ) -> None:
+        self._folder = Path(tempfile.mkdtemp(prefix="coderunner-bench-cluster-"))
+        database = database_url or f"sqlite:///{self._folder / 'coderunner.db'}"
+        common = {"CODERUNNER_BROKER_URL": broker_url, **extra_env}
+        slots = str(max(1, (os.cpu_count() or 1) // workers))
+        self.workers = [
+            BenchServer(
+                log_copy.with_name(f"{log_copy.stem}-worker{n}.log"),
+                {"CODERUNNER_SLOTS": slots, "CODERUNNER_UID_BASE": str(700_000 + 100_000 * n), **common},
+                database_url=database,
+                module=WORKER_MODULE,
+            )
+            for n in range(1, workers + 1)
+        ]
+        self.api = BenchServer(log_copy, common, database_url=database)
+
+    def __enter__(self) -> BenchCluster:
+        with contextlib.ExitStack() as stack:
+            stack.callback(shutil.rmtree, self._folder, ignore_errors=True)
+            for worker in self.workers:  # workers first: an API node refuses a language no worker takes
+                stack.enter_context(worker)
+            stack.enter_context(self.api)
+            # Every process is stopped on exit, even when stopping another one failed: a
+            # worker left running would take (and drop) the next run's evaluations.
+            self._stack = stack.pop_all()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self._stack.__exit__(kind, exc, tb)
 
 
 class RssSampler:

@@ -28,6 +28,7 @@ from coderunner.sandbox.engine import connect
 from coderunner.sandbox.hardening import LABEL_INSTANCE, LABEL_ROLE, ROLE_SANDBOX, SandboxPolicy
 from coderunner.sandbox.images import ImageBuilder
 from coderunner.sandbox.namespace_sandbox import NamespaceSandbox
+from coderunner.service.ports import Metrics
 
 TEST_INSTANCE = f"test-{os.getpid()}"
 # Away from the service's default (700000), so a service running on this host never shares UIDs with the tests.
@@ -130,10 +131,16 @@ def make_sandbox(
     instance: str = TEST_INSTANCE,
     policy: SandboxPolicy | None = None,
     isolation: str = "container",
+    metrics: Metrics | None = None,
 ) -> DockerSandbox:
     kind = NamespaceSandbox if isolation == "namespaces" else DockerSandbox
     return kind(
-        client, ImageBuilder(client), policy=policy or SandboxPolicy(), instance=instance, uid_base=TEST_UID_BASE
+        client,
+        ImageBuilder(client),
+        policy=policy or SandboxPolicy(),
+        instance=instance,
+        uid_base=TEST_UID_BASE,
+        metrics=metrics,
     )
 
 
@@ -191,7 +198,7 @@ def shell_job_fixture() -> Callable[..., SandboxJob]:
 
 @pytest.fixture(name="make_sandbox")
 def make_sandbox_fixture(docker_client: docker.DockerClient, cpp_image: str) -> Callable[..., DockerSandbox]:
-    """``make_sandbox(instance=..., policy=...)`` → another DockerSandbox of this test run."""
+    """``make_sandbox(instance=..., policy=..., metrics=...)`` → another DockerSandbox of this test run."""
     return lambda **kwargs: make_sandbox(docker_client, **kwargs)
 
 

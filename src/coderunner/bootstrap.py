@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import concurrent.futures
+from dataclasses import dataclass, field
 
 import docker
+import structlog
 from sqlalchemy import Engine
 
+from coderunner.broker.feed import RedisFinishedFeed
+from coderunner.broker.work_queue import RedisWorkQueue
+from coderunner.broker.worker import QueueWorker
+from coderunner.domain.sandbox_job import RUNTIME_VERSION_LABEL
 from coderunner.domain.submission import Limits
 from coderunner.errors import InvalidSubmission
 from coderunner.languages.plugin import Language
 from coderunner.languages.registry import available_languages, get_language
+from coderunner.metrics.prometheus import PrometheusMetrics
 from coderunner.publish.http_sink import HttpEventSink
 from coderunner.publish.redis_stream import RedisStreamSink
 from coderunner.publish.webhooks import HttpWebhookSender
@@ -19,15 +26,22 @@ from coderunner.sandbox.docker_sandbox import DockerSandbox
 from coderunner.sandbox.engine import connect
 from coderunner.sandbox.images import ImageBuilder
 from coderunner.sandbox.namespace_sandbox import NamespaceSandbox
+from coderunner.service.access import Access
+from coderunner.service.consumer import Consumer
 from coderunner.service.dispatcher import Dispatcher, DispatchPolicy, RenderExecution
+from coderunner.service.keys import ApiKeys
 from coderunner.service.pipeline import Pipeline
-from coderunner.service.ports import EventSink
+from coderunner.service.ports import EventSink, Metrics
+from coderunner.service.queue_scheduler import QueueScheduler
 from coderunner.service.recovery import recover
 from coderunner.service.scheduler import Scheduler
 from coderunner.settings import Settings
 from coderunner.store.database import create_engine_for, migrate
 from coderunner.store.deliveries import SqlDeliveryStore
+from coderunner.store.key_store import SqlApiKeyStore
 from coderunner.store.sql_store import SqlExecutionStore
+
+log = structlog.get_logger("coderunner.bootstrap")
 
 # How long a stopping server keeps trying to write final states the database refused.
 FINAL_WRITES_GRACE_S = 10.0
@@ -43,16 +57,33 @@ class Services:
     sandbox: DockerSandbox
     store: SqlExecutionStore
     pipeline: Pipeline
-    scheduler: Scheduler
+    scheduler: Scheduler | QueueScheduler
     dispatcher: Dispatcher
+    access: Access
+    metrics: PrometheusMetrics
+    # Set on an API node of a scale-out deployment (CODERUNNER_BROKER_URL): it records and
+    # queues; workers grade. None in the embedded mode and in a worker.
+    queue: RedisWorkQueue | None = None
+    feed: RedisFinishedFeed | None = field(default=None)
 
     def default_limits(self, language: Language) -> Limits:
         """What a ``language`` submission that asks for no limits gets (the plug-in's, as configured)."""
         return self.settings.default_limits(language.name, language.default_limits)
 
     async def start(self) -> None:
-        """Readies every language's image, recovers from a crashed predecessor, then sets up
-        each language's warm pool; call once before serving."""
+        """Serves the metrics port (when set), readies every language's image, recovers from a
+        crashed predecessor, then sets up each language's warm pool; call once before serving.
+        An API node only subscribes to the workers' announcements: it runs no sandbox, and its
+        unfinished records belong to the queue, not to this process."""
+        if self.settings.metrics_port is not None:
+            # First: a port already taken stops the start before any container exists.
+            host = self.settings.metrics_host or self.settings.host
+            port = self.metrics.serve(host, self.settings.metrics_port)
+            log.info("metrics.listening", host=host, port=port)
+        if self.feed is not None:
+            self.feed.start()
+            self.dispatcher.start()  # deliveries are claimed from the database: any process may send them
+            return
         languages = [get_language(name) for name in available_languages()]
         for language in languages:
             await asyncio.to_thread(self.sandbox.image_for, language.image)
@@ -71,27 +102,94 @@ class Services:
         await self.scheduler.drain()
         # Final states the database refused (it was away) get a last chance before the exit.
         await self.pipeline.close(timeout_s=FINAL_WRITES_GRACE_S)
+        if self.feed is not None:
+            await self.feed.close()
+        if self.queue is not None:
+            self.queue.close()
         # What is not delivered yet stays owed in the database: the next start delivers it.
         await self.dispatcher.stop(flush_s=FINAL_DELIVERIES_GRACE_S)
         await asyncio.to_thread(self.sandbox.close)
+        self.metrics.close()
 
 
-def build_services(settings: Settings, render_execution: RenderExecution | None = None) -> Services:
+def build_services(
+    settings: Settings, render_execution: RenderExecution | None = None, *, worker: bool = False
+) -> Services:
     """Connects to the engine and the database (migrating it) and wires the pipeline.
 
     ``render_execution`` gives the webhook body of an execution (the REST API's JSON of it);
     without it, this process accepts callback URLs but leaves their delivery to one that has it.
+    With a broker URL, the services of an API node (``QueueScheduler`` in front of the queue),
+    unless ``worker``: a worker grades with the embedded pipeline (see ``build_worker``).
     Raises ``SandboxUnavailable`` when no engine answers, ``StoreError`` when the
     database cannot be reached and ``InvalidSubmission`` when the settings name a language
     that is not registered, set a default limit out of range or a webhook secret unusable.
     """
+    services = _embedded_services(settings, render_execution)
+    if settings.broker_url is None or worker:
+        return services
+    queue = RedisWorkQueue(settings.broker_url, heartbeat_timeout_s=settings.broker_heartbeat_timeout_s)
+    feed = RedisFinishedFeed(settings.broker_url)
+    services.scheduler = QueueScheduler(
+        services.pipeline,
+        services.store,
+        queue,
+        feed,
+        queue_limit=settings.broker_queue_limit,
+        student_limit=settings.broker_student_limit,
+    )
+    services.queue, services.feed = queue, feed
+    services.access = services.access.serving(services.scheduler)
+    return services
+
+
+def build_worker(services: Services, loop: asyncio.AbstractEventLoop) -> QueueWorker:
+    """The queue worker of a started worker's ``services``: it grades on ``loop``.
+
+    It takes the languages of CODERUNNER_WORKER_LANGUAGES, or else every language whose
+    image is current in this worker's engine.
+    """
+    settings = services.settings
+    if settings.broker_url is None:
+        raise InvalidSubmission("CODERUNNER_BROKER_URL", "is not set: a worker takes its work from a broker")
+    languages = tuple(settings.worker_languages) or tuple(
+        name for name in available_languages() if services.images.state(get_language(name).image).current
+    )
+    consumer = Consumer(services.pipeline, services.store, max_attempts=settings.broker_max_attempts)
+    versions = {
+        name: services.sandbox.image_for(get_language(name).image)[1].get(RUNTIME_VERSION_LABEL, "")
+        for name in languages
+    }
+
+    def handle(execution_id: str, attempt: int) -> bool:
+        future = asyncio.run_coroutine_threadsafe(consumer.handle(execution_id, attempt), loop)
+        try:
+            return future.result() is not None
+        except concurrent.futures.CancelledError:
+            # Only when the worker is forced down; the record ends through the pipeline.
+            log.warning("worker.evaluation_cancelled", execution_id=execution_id)
+            return True
+
+    return QueueWorker(
+        settings.broker_url,
+        instance=settings.instance_name,
+        languages=languages,
+        runtime_versions=versions,
+        slots=settings.slots,
+        heartbeat_timeout_s=settings.broker_heartbeat_timeout_s,
+        handle=handle,
+    )
+
+
+def _embedded_services(settings: Settings, render_execution: RenderExecution | None) -> Services:
     check_language_settings(settings)
+    metrics = PrometheusMetrics()
     engine = create_engine_for(settings.database_url)
     migrate(engine)
     store = SqlExecutionStore(engine)
     client = connect(settings.docker_host)
-    images = ImageBuilder(client, settings.images_dir)
-    sandbox = build_sandbox(settings, client, images)
+    images = ImageBuilder(client, settings.images_dir, metrics=metrics)
+    sandbox = build_sandbox(settings, client, images, metrics)
     dispatcher = build_dispatcher(settings, engine, store, render_execution)
     pipeline = Pipeline(
         store,
@@ -101,9 +199,21 @@ def build_services(settings: Settings, render_execution: RenderExecution | None 
         event_sinks=dispatcher.event_sinks,
         callbacks=settings.callback_policy(),
         on_final=dispatcher.wake,
+        metrics=metrics,
     )
-    scheduler = Scheduler(pipeline, slots=settings.slots, queue_limit=settings.queue_limit)
-    return Services(settings, images, sandbox, store, pipeline, scheduler, dispatcher)
+    scheduler = Scheduler(pipeline, slots=settings.slots, queue_limit=settings.queue_limit, metrics=metrics)
+    access = Access(ApiKeys(SqlApiKeyStore(engine)), scheduler, required=settings.require_api_keys)
+    return Services(settings, images, sandbox, store, pipeline, scheduler, dispatcher, access, metrics)
+
+
+def build_key_admin(settings: Settings) -> ApiKeys:
+    """The API keys of the configured database (migrated), without the engine: for `coderunner keys`.
+
+    Raises ``StoreError`` when the database cannot be reached.
+    """
+    engine = create_engine_for(settings.database_url)
+    migrate(engine)
+    return ApiKeys(SqlApiKeyStore(engine))
 
 
 def build_dispatcher(
@@ -142,7 +252,9 @@ def build_dispatcher(
     )
 
 
-def build_sandbox(settings: Settings, client: docker.DockerClient, images: ImageBuilder) -> DockerSandbox:
+def build_sandbox(
+    settings: Settings, client: docker.DockerClient, images: ImageBuilder, metrics: Metrics
+) -> DockerSandbox:
     """The sandbox ``settings.isolation`` names: single-use containers, or serving ones."""
     policy, instance, uid_base = settings.sandbox_policy(), settings.instance_name, settings.uid_base
     if settings.isolation == "namespaces":
@@ -155,8 +267,9 @@ def build_sandbox(settings: Settings, client: docker.DockerClient, images: Image
             uid_base=uid_base,
             recycle_after=settings.recycle_after,
             keep=settings.slots,
+            metrics=metrics,
         )
-    return DockerSandbox(client, images, policy=policy, instance=instance, uid_base=uid_base)
+    return DockerSandbox(client, images, policy=policy, instance=instance, uid_base=uid_base, metrics=metrics)
 
 
 def check_language_settings(settings: Settings) -> None:
@@ -165,6 +278,7 @@ def check_language_settings(settings: Settings) -> None:
     for variable, named in (
         ("CODERUNNER_WARM_POOL_SIZES", settings.warm_pool_sizes),
         ("CODERUNNER_LANGUAGE_LIMITS", settings.language_limits),
+        ("CODERUNNER_WORKER_LANGUAGES", dict.fromkeys(settings.worker_languages)),
     ):
         for name in sorted(set(named) - set(available_languages())):
             known = ", ".join(available_languages())

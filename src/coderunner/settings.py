@@ -46,6 +46,17 @@ class Settings(DeliverySettings):
     slots: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 1)), ge=1, le=256)
     queue_limit: int = Field(32, ge=0, le=10_000)
     request_wait_s: float = Field(120.0, gt=0, le=3600)
+    # Scale-out (docs/ARCHITECTURE.md, "API nodes and workers"): with a broker URL, `serve`
+    # records and enqueues, and `coderunner worker` processes grade. Unset: one process does all.
+    broker_url: str | None = None
+    # Unfinished evaluations the whole cluster accepts (pending + running), and per student id.
+    broker_queue_limit: int = Field(1000, ge=1, le=1_000_000)
+    broker_student_limit: int = Field(50, ge=1, le=1_000_000)
+    # A worker silent this long is dead: its evaluations go to another (at most max_attempts starts).
+    broker_heartbeat_timeout_s: float = Field(15.0, ge=2, le=3600)
+    broker_max_attempts: int = Field(3, ge=1, le=20)
+    # The languages a worker takes (empty: every language whose image is current in its engine).
+    worker_languages: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Started, hardened containers kept ready per language (each serves one submission, then
     # is removed). A language named in warm_pool_sizes ("cpp=2,python=1") gets its pool with
     # the service; any other gets warm_pool_size containers from its first submission on, so
@@ -94,6 +105,15 @@ class Settings(DeliverySettings):
     max_request_bytes: int = Field(4 * 1024 * 1024, ge=4096)
     # A request whose head or body stops arriving for this long is answered 408 and closed.
     request_read_timeout_s: float = Field(10.0, gt=0, le=600)
+    # API keys, off by default: when required, every REST call under /v1 and every call of
+    # the gRPC service needs "Authorization: Bearer <key>" (`coderunner keys create`).
+    require_api_keys: bool = False
+    # Metrics: /metrics on the HTTP port, open unless metrics_require_key (then any valid key);
+    # metrics_port serves them on a port of their own as well (0: any free one), which is how
+    # a process without the HTTP API (a worker) exposes its metrics.
+    metrics_require_key: bool = False
+    metrics_port: int | None = Field(None, ge=0, le=65535)
+    metrics_host: str | None = None  # default: host
     # Logs: "json" in containers, "console" on a terminal, "auto" picks by TTY.
     log_format: str = "auto"
     log_level: str = "info"
@@ -110,6 +130,21 @@ class Settings(DeliverySettings):
     def _supported_database(cls, value: str) -> str:
         if not value.startswith(("sqlite:", "postgresql")):
             raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _supported_broker(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value or None
+
+    @field_validator("worker_languages", mode="before")
+    @classmethod
+    def _parse_languages(cls, value: object) -> object:
+        """``"cpp,python"`` (the environment's spelling) or a list."""
+        if isinstance(value, str):
+            return [name.strip().lower() for name in value.split(",") if name.strip()]
         return value
 
     @field_validator("warm_pool_sizes", mode="before")
@@ -142,6 +177,12 @@ class Settings(DeliverySettings):
             if unknown:
                 raise ValueError(f"{language}: unknown limits {unknown}; known: {sorted(_LIMIT_NAMES)}")
         return {language.lower(): limits for language, limits in value.items()}
+
+    @model_validator(mode="after")
+    def _metrics_key_needs_keys(self) -> Settings:
+        if self.metrics_require_key and not self.require_api_keys:
+            raise ValueError("CODERUNNER_METRICS_REQUIRE_KEY=true needs CODERUNNER_REQUIRE_API_KEYS=true")
+        return self
 
     @model_validator(mode="after")
     def _ceilings_in_range(self) -> Settings:

@@ -372,7 +372,7 @@ def test_grpc_a_nul_in_an_id_is_invalid_argument_naming_the_field(channel: grpc.
 def test_the_openapi_document_describes_the_answers(http: httpx.Client) -> None:
     document = http.get("/openapi.json").json()
     post = document["paths"]["/v1/executions"]["post"]
-    assert {"200", "202", "400", "408", "413", "415", "422", "429", "500", "503"} == set(post["responses"])
+    assert {"200", "202", "400", "401", "408", "413", "415", "422", "429", "500", "503"} == set(post["responses"])
     assert {PROBLEM} == set(post["responses"]["422"]["content"])
     schemas = document["components"]["schemas"]
     assert {"code", "tests"} <= set(schemas["ExecutionRequestIn"]["required"])

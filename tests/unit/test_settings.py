@@ -62,6 +62,31 @@ def test_start_up_refuses_a_default_above_its_ceiling_naming_the_variable(
     assert (field, problem) == (caught.value.field, caught.value.problem)
 
 
+def test_keys_are_off_by_default_and_metrics_need_a_key_only_where_keys_exist() -> None:
+    assert (False, False, None) == (
+        settings().require_api_keys,
+        settings().metrics_require_key,
+        settings().metrics_port,
+    )
+    assert settings(require_api_keys=True, metrics_require_key=True).metrics_require_key
+    with pytest.raises(ValidationError, match="CODERUNNER_METRICS_REQUIRE_KEY=true needs CODERUNNER_REQUIRE_API_KEYS"):
+        settings(metrics_require_key=True)
+
+
+def test_the_broker_url_is_optional_and_must_be_redis() -> None:
+    assert None is settings().broker_url
+    assert None is settings(broker_url="").broker_url  # CODERUNNER_BROKER_URL= means embedded
+    assert "redis://h:6379/1" == settings(broker_url="redis://h:6379/1").broker_url
+    with pytest.raises(ValidationError, match="redis://"):
+        settings(broker_url="amqp://h")
+
+
+def test_worker_languages_come_as_a_comma_list_and_must_be_registered() -> None:
+    assert ["cpp", "python"] == settings(worker_languages=" cpp, Python ,").worker_languages
+    with pytest.raises(InvalidSubmission, match="CODERUNNER_WORKER_LANGUAGES"):
+        check_language_settings(settings(worker_languages="cobol"))
+
+
 def test_webhooks_are_off_until_a_secret_is_set_and_the_allow_list_is_comma_separated() -> None:
     assert settings().callback_policy() is None
     on = settings(webhook_secret="whsec_" + "A" * 32, webhook_allowed="127.0.0.1, *.example.com")

@@ -39,6 +39,7 @@ class RequestInfo:
     client_address: str = ""
     user_agent: str = ""
     server_instance: str = ""
+    api_key_id: str | None = None  # the API key that submitted it; None when keys are off
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from coderunner.errors import CoderunnerError, ExecutionNotFound, InfrastructureError, InvalidSubmission, Overloaded
+from coderunner.errors import (
+    CoderunnerError,
+    ExecutionNotFound,
+    InfrastructureError,
+    InvalidSubmission,
+    Overloaded,
+    QuotaExceeded,
+    Unauthenticated,
+)
 
 
 @dataclass(frozen=True)
@@ -24,7 +32,9 @@ class WireError:
 ERROR_TABLE: dict[type[CoderunnerError], WireError] = {
     InvalidSubmission: WireError("invalid_submission", 422, "INVALID_ARGUMENT"),
     ExecutionNotFound: WireError("not_found", 404, "NOT_FOUND"),
+    Unauthenticated: WireError("unauthenticated", 401, "UNAUTHENTICATED"),
     Overloaded: WireError("overloaded", 429, "RESOURCE_EXHAUSTED"),
+    QuotaExceeded: WireError("quota_exceeded", 429, "RESOURCE_EXHAUSTED"),
     InfrastructureError: WireError("unavailable", 503, "UNAVAILABLE"),
     # A CoderunnerError nobody listed: our bug, answered without internals.
     CoderunnerError: WireError("internal", 500, "INTERNAL"),
@@ -32,8 +42,14 @@ ERROR_TABLE: dict[type[CoderunnerError], WireError] = {
 
 
 # How long an overloaded client should wait before retrying: REST's Retry-After header and
-# gRPC's trailing metadata. A slot frees up in about the time one evaluation takes.
+# gRPC's trailing metadata. A slot frees up in about the time one evaluation takes; a key
+# over its rate limit is told when its next submission is allowed.
 RETRY_AFTER_S = 1
+
+
+def retry_after_s(exc: CoderunnerError) -> int:
+    """Seconds an overloaded (or over-quota) client should wait."""
+    return exc.retry_after_s if isinstance(exc, Overloaded) else RETRY_AFTER_S
 
 
 def wire_error(exc: CoderunnerError) -> WireError:

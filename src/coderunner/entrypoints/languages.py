@@ -1,7 +1,9 @@
 """What every entry point says about the languages it grades: one description per plug-in.
 
 The runtime version is the one stamped on the language's sandbox image (see
-``sandbox/images.py``), so it names exactly the compiler or interpreter that grades.
+``sandbox/images.py``), so it names exactly the compiler or interpreter that grades. On an
+API node of a scale-out deployment it is the one its live workers advertise (empty for a
+language no worker takes now).
 """
 
 from __future__ import annotations
@@ -35,8 +37,12 @@ async def describe_languages(services: Services) -> list[LanguageInfo]:
     Raises ``SandboxUnavailable`` when an image cannot be found or built.
     """
     described = []
+    advertised = await asyncio.to_thread(services.queue.runtime_versions) if services.queue is not None else None
     for language in map(get_language, available_languages()):
-        _, labels = await asyncio.to_thread(services.sandbox.image_for, language.image)
+        if advertised is not None:
+            labels = {RUNTIME_VERSION_LABEL: advertised.get(language.name, "")}
+        else:
+            _, labels = await asyncio.to_thread(services.sandbox.image_for, language.image)
         described.append(
             LanguageInfo(
                 name=language.name,

@@ -1,7 +1,9 @@
 """Is this process ready to grade? Shared by REST's /readyz, gRPC's health service and `coderunner doctor`.
 
 Ready means: the Docker engine answers, every language's image is present and built
-from the current recipe, and the database answers. Each probe goes through the
+from the current recipe, and the database answers. On an API node of a scale-out
+deployment, which runs no sandbox, it means: the database and the broker answer and at
+least one worker is alive. Each probe goes through the
 services (image builder, store port), never to Docker or SQL directly. Every check
 says in plain words what it found and where (the engine's address, the database's),
 and every check runs even when another fails.
@@ -14,6 +16,7 @@ import os
 from dataclasses import dataclass
 
 from coderunner.bootstrap import Services
+from coderunner.broker.links import describe_workers
 from coderunner.errors import CoderunnerError
 from coderunner.languages.registry import available_languages, get_language
 from coderunner.service.ports import ExecutionFilter
@@ -73,7 +76,10 @@ def _os_error(exc: BaseException | None, depth: int = 0) -> OSError | None:
 
 
 async def check_readiness(services: Services) -> list[Check]:
-    """One ``Check`` per dependency (engine, each image, database); never raises for a failed one."""
+    """One ``Check`` per dependency (engine, each image, database; or on an API node: broker,
+    database); never raises for a failed one."""
+    if services.queue is not None:
+        return list(await asyncio.gather(_broker(services), _database(services)))
     images, database = await asyncio.gather(_images(services), _database(services))
     return [_engine(services.settings, images), *(check for check, _ in images), database]
 
@@ -118,3 +124,24 @@ async def _database(services: Services) -> Check:
     except Exception as exc:  # a probe reports every failure
         return Check("database", False, f"{where}: {plain(exc)}")
     return Check("database", True, f"answers at {where}")
+
+
+def broker_address(url: str) -> str:
+    """The broker URL without its password (the same rule as ``database_address``)."""
+    return database_address(url)
+
+
+async def _broker(services: Services) -> Check:
+    queue, url = services.queue, services.settings.broker_url
+    assert queue is not None
+    assert url is not None
+    where = broker_address(url)
+    try:
+        workers = await asyncio.wait_for(asyncio.to_thread(queue.workers), PROBE_TIMEOUT_S)
+    except TimeoutError:
+        return Check("broker", False, f"no answer within {PROBE_TIMEOUT_S:g} s from {where}")
+    except Exception as exc:  # a probe reports every failure
+        return Check("broker", False, f"{where}: {plain(exc)}")
+    if not workers:
+        return Check("broker", False, f"answers at {where}, but no worker is connected: start `coderunner worker`")
+    return Check("broker", True, f"answers at {where}; workers: {describe_workers(workers)}")

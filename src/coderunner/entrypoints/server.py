@@ -129,11 +129,16 @@ async def _serve_started(services: Services, settings: Settings) -> None:
 
 def _announce(http_port: int, grpc_port: int) -> None:
     print(f"coderunner: listening http={http_port} grpc={grpc_port}", flush=True)
+    announce_ready({"http": http_port, "grpc": grpc_port})
+
+
+def announce_ready(facts: dict[str, object]) -> None:
+    """Writes ``facts`` as JSON to the file CODERUNNER_PORTS_FILE names, if it names one."""
     target = os.environ.get(PORTS_FILE_ENV)
     if target:
         path = Path(target)
         partial = path.with_name(path.name + ".partial")
-        partial.write_text(json.dumps({"http": http_port, "grpc": grpc_port}))
+        partial.write_text(json.dumps(facts))
         partial.replace(path)  # readers never see half a file
 
 

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 START_TIMEOUT_S = 120.0
+SERVER_MODULE = "coderunner.entrypoints.server"
+WORKER_MODULE = "coderunner.entrypoints.worker"  # a worker listens on no port: its ports stay 0
 
 
 class ServerStartError(RuntimeError):
@@ -29,8 +31,9 @@ class ServerProcess:
     '2'
     """
 
-    def __init__(self, folder: Path, settings: Mapping[str, object]) -> None:
+    def __init__(self, folder: Path, settings: Mapping[str, object], module: str = SERVER_MODULE) -> None:
         self.folder = folder
+        self.module = module
         self.env = {
             **os.environ,
             "CODERUNNER_HOST": "127.0.0.1",
@@ -68,7 +71,7 @@ class ServerProcess:
         ports_file = self.folder / f"ports-{self._starts}.json"
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "coderunner.entrypoints.server"],
+                [sys.executable, "-m", self.module],
                 env={**self.env, "CODERUNNER_PORTS_FILE": str(ports_file)},
                 cwd=self.folder,  # no stray .env is read
                 stdout=subprocess.DEVNULL,
@@ -83,7 +86,7 @@ class ServerProcess:
                 raise ServerStartError(f"the server did not listen within {timeout_s:g} s:\n{self.log_tail()}")
             time.sleep(0.05)
         ports = json.loads(ports_file.read_text())
-        self.http_port, self.grpc_port = int(ports["http"]), int(ports["grpc"])
+        self.http_port, self.grpc_port = int(ports.get("http", 0)), int(ports.get("grpc", 0))
         return self
 
     def stop(self, timeout_s: float = 60.0) -> int | None:

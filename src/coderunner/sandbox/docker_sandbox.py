@@ -48,6 +48,7 @@ from coderunner.sandbox.reaper import Reaper
 from coderunner.sandbox.seccomp import check_profile, default_profile
 from coderunner.sandbox.supervisor import check_job, read_outcomes, render_batch, with_lost_step
 from coderunner.sandbox.users import UidAllocator
+from coderunner.service.ports import Metrics, NoMetrics
 
 COMPILE_BATCH = ".crsup/compile"
 # Time for the engine to start an exec and for crsup to report after its own deadline.
@@ -89,8 +90,10 @@ class DockerSandbox:
         instance: str,
         uid_base: int,
         uid_slots: int = 4096,
+        metrics: Metrics | None = None,
     ) -> None:
         self._client = client
+        self._metrics = metrics or NoMetrics()
         self._images = images
         if policy.seccomp_profile is None:
             policy = replace(policy, seccomp_profile=default_profile(images.images_dir))
@@ -140,13 +143,16 @@ class DockerSandbox:
                     handle.container.start()
             except BaseException as exc:
                 self._remove(handle)  # frees the UIDs once the container is gone
+                self._metrics.sandbox_failure("warm_start_failed")
                 if isinstance(exc, SandboxUnavailable):
                     self._engine_lost(exc)
                 raise
             return WarmContainer(handle.container, users, image_id)
 
         self._pool_limits[image] = limits
-        self._pools[image] = pool = WarmPool(make, self._discard, size)
+        self._pools[image] = pool = WarmPool(
+            make, self._discard, size, on_ready=lambda ready: self._metrics.warm_pool_ready(image, ready)
+        )
         pool.start()
 
     def _take_warm(self, image: str) -> WarmContainer | None:
@@ -154,7 +160,11 @@ class DockerSandbox:
             if image not in self._pools and image in self._pools_on_first_use:
                 self._start_pool(image, *self._pools_on_first_use.pop(image))
             pool = self._pools.get(image)
-        return pool.take() if pool is not None else None
+        if pool is None:
+            return None
+        warm = pool.take()
+        self._metrics.warm_pool_take(image, hit=warm is not None)
+        return warm
 
     def close(self) -> None:
         """Removes the warm containers (shutdown), and those the engine could not remove
@@ -220,6 +230,7 @@ class DockerSandbox:
         except InfrastructureError as exc:
             if handle.cancelled.is_set():
                 raise SandboxFailure("the sandbox was removed because its caller went away") from exc
+            self._metrics.sandbox_failure(exc.kind)
             if isinstance(exc, SandboxUnavailable) or from_engine(exc):
                 self._engine_lost(exc)
             raise
@@ -282,7 +293,9 @@ class DockerSandbox:
         try:
             container = self._client.containers.create(**kwargs)
         except docker.errors.APIError as exc:
-            raise SandboxFailure(f"the engine refused the sandbox settings: {exc.explanation or exc}") from exc
+            raise SandboxFailure(
+                f"the engine refused the sandbox settings: {exc.explanation or exc}", kind="settings_refused"
+            ) from exc
         return container
 
     def _compile_phase(self, container: Container, job: SandboxJob, users: SandboxUsers) -> tuple[ProcessOutcome, ...]:
@@ -334,11 +347,15 @@ class DockerSandbox:
         )
         if result.overflow:
             container.remove(force=True, v=True)
-            raise SandboxFailure(f"the supervisor sent more than {len(steps)} steps can produce")
+            raise SandboxFailure(
+                f"the supervisor sent more than {len(steps)} steps can produce", kind="output_overflow"
+            )
         killed = _supervisor_killed(result)
         if killed and not _still_running(container):
             # A stopped container is the engine's doing.
-            raise SandboxFailure(f"the sandbox container stopped under the job ({container.status})")
+            raise SandboxFailure(
+                f"the sandbox container stopped under the job ({container.status})", kind="container_stopped"
+            )
         if result.deadline_hit or killed:
             # crsup overran its own deadline or died (the steps cannot signal it: the
             # kernel's OOM killer could still pick it): stop everything in there now; the
@@ -346,12 +363,17 @@ class DockerSandbox:
             container.remove(force=True, v=True)
         elif result.exit_code is None:
             # The stream ended while the supervisor still ran: the engine (or the way to it) dropped it.
-            raise SandboxUnavailable("the engine closed the exec stream before the supervisor ended")
+            raise SandboxUnavailable(
+                "the engine closed the exec stream before the supervisor ended", kind="stream_dropped"
+            )
         elif result.exit_code != 0:
             if not _still_running(container):  # e.g. 126: the exec could not start in a dying container
-                raise SandboxFailure(f"the sandbox container stopped under the job ({container.status})")
+                raise SandboxFailure(
+                    f"the sandbox container stopped under the job ({container.status})", kind="container_stopped"
+                )
             raise SandboxFailure(
-                f"the supervisor failed (exit {result.exit_code}): {result.stderr[-1000:].decode(errors='replace')}"
+                f"the supervisor failed (exit {result.exit_code}): {result.stderr[-1000:].decode(errors='replace')}",
+                kind="supervisor_failed",
             )
         return result
 
@@ -373,6 +395,7 @@ class DockerSandbox:
                 self._remove_by_name(handle.name)
             except InfrastructureError as exc:
                 log.warning("sandbox.removal_deferred", container=handle.name, error=str(exc))
+                self._metrics.sandbox_failure("removal_deferred")
                 if handle.container is not None:
                     # It may still run a submission's processes: its UIDs wait until it is gone.
                     self._reaper.add(handle.name, then)

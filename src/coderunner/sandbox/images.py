@@ -26,6 +26,7 @@ import subprocess
 import tarfile
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from docker.models.images import Image
 from coderunner.domain.sandbox_job import RUNTIME_VERSION_LABEL
 from coderunner.errors import SandboxUnavailable
 from coderunner.sandbox.paths import default_images_dir
+from coderunner.service.ports import Metrics, NoMetrics
 
 LABEL_RECIPE = "org.coderunner.recipe"
 LABEL_PREFIX = "org.coderunner."
@@ -82,8 +84,11 @@ class ImageState:
 class ImageBuilder:
     """Builds and checks sandbox images. Safe to call from several threads and processes."""
 
-    def __init__(self, client: docker.DockerClient, images_dir: Path | None = None) -> None:
+    def __init__(
+        self, client: docker.DockerClient, images_dir: Path | None = None, *, metrics: Metrics | None = None
+    ) -> None:
         self._client = client
+        self._metrics = metrics or NoMetrics()
         self._dir = images_dir or default_images_dir()
         self._lock = threading.Lock()
         self._recipes = discover_recipes(self._dir)
@@ -139,10 +144,18 @@ class ImageBuilder:
         if image is not None and image.labels.get(LABEL_RECIPE) == wanted:
             return image
         parent = self._ensure(recipe.parent) if recipe.parent else None
-        if recipe.dockerfile is None:
-            return self._import_base(recipe, wanted)
-        assert parent is not None
-        return self._build(recipe, wanted, parent)
+        started = time.monotonic()
+        try:
+            if recipe.dockerfile is None:
+                built = self._import_base(recipe, wanted)
+            else:
+                assert parent is not None
+                built = self._build(recipe, wanted, parent)
+        except BaseException:
+            self._metrics.image_build(name, succeeded=False, seconds=time.monotonic() - started)
+            raise
+        self._metrics.image_build(name, succeeded=True, seconds=time.monotonic() - started)
+        return built
 
     def _find(self, name: str) -> Image | None:
         try:

@@ -41,6 +41,7 @@ from coderunner.sandbox.seccomp import namespaces_profile
 from coderunner.sandbox.session_protocol import render_request, serve_argv, session_outcomes
 from coderunner.sandbox.supervisor import check_job, with_lost_step
 from coderunner.sandbox.supervisor_stream import Exchange, SupervisorStream
+from coderunner.service.ports import Metrics
 
 # A step that hit a limit may leave the container's cgroup in a state we did not measure
 # (memory pressure, a throttled CPU quota): the container serves nobody else.
@@ -65,8 +66,11 @@ class NamespaceSandbox(DockerSandbox):
         uid_slots: int = 4096,
         recycle_after: int = 100,
         keep: int = 1,
+        metrics: Metrics | None = None,
     ) -> None:
-        super().__init__(client, images, policy=policy, instance=instance, uid_base=uid_base, uid_slots=uid_slots)
+        super().__init__(
+            client, images, policy=policy, instance=instance, uid_base=uid_base, uid_slots=uid_slots, metrics=metrics
+        )
         self._policy = replace(self._policy, seccomp_profile=namespaces_profile(self._policy.seccomp_profile or ""))
         self._recycle_after = recycle_after
         self._keep = keep
@@ -129,6 +133,7 @@ class NamespaceSandbox(DockerSandbox):
         image_id, labels = self.image_for(job.image)
         pool = self._serving_pool(job.image, job.compile_limits)
         serving = pool.take()
+        self._metrics.warm_pool_take(job.image, hit=serving is not None)
         if serving is not None and serving.image_id != image_id:  # the image was rebuilt meanwhile
             pool.recycle(serving)
             serving = None

@@ -34,7 +34,7 @@ class WarmPool:
 
     ``make`` creates and starts one (with the full security settings); ``discard``
     removes one and frees its UIDs. ``take`` never blocks: when the pool is empty the
-    caller starts a container itself.
+    caller starts a container itself. ``on_ready`` hears how many wait whenever that changes.
     """
 
     def __init__(
@@ -42,9 +42,11 @@ class WarmPool:
         make: Callable[[], WarmContainer],
         discard: Callable[[WarmContainer], None],
         size: int,
+        on_ready: Callable[[int], None] = lambda _ready: None,
     ) -> None:
         self._make = make
         self._discard = discard
+        self._on_ready = on_ready
         self._size = size
         self._ready: deque[WarmContainer] = deque()
         self._lock = threading.Lock()
@@ -60,6 +62,8 @@ class WarmPool:
     def take(self) -> WarmContainer | None:
         with self._lock:
             warm = self._ready.popleft() if self._ready else None
+            ready = len(self._ready)
+        self._on_ready(ready)
         self._wanted.set()
         return warm
 
@@ -72,6 +76,7 @@ class WarmPool:
         with self._lock:
             leftovers = list(self._ready)
             self._ready.clear()
+        self._on_ready(0)
         for warm in leftovers:
             self._discard(warm)
 
@@ -81,6 +86,7 @@ class WarmPool:
         with self._lock:
             stale = list(self._ready)
             self._ready.clear()
+        self._on_ready(0)
         for warm in stale:
             self._discard(warm)
         self._wanted.set()
@@ -107,5 +113,7 @@ class WarmPool:
                     else:
                         self._ready.append(warm)
                         closed = False
+                    ready = len(self._ready)
+                self._on_ready(ready)
                 if closed:
                     self._discard(warm)

@@ -107,6 +107,14 @@ class Outbox:
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_until_empty(), name="coderunner-outbox")
 
+    async def written(self, execution_id: str) -> None:
+        """Returns once no final state of ``execution_id`` is kept: written, or dropped when full.
+
+        Checks at the writer's first retry delay: only waited on after the store failed.
+        """
+        while execution_id in self._kept:
+            await asyncio.sleep(self._first_delay_s)
+
     async def close(self, timeout_s: float) -> list[str]:
         """Tries for up to ``timeout_s`` to write what is kept; returns (and logs) the ids left unwritten."""
         if self._writer is not None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, Protocol
 
+from coderunner.domain.api_key import ApiKey
 from coderunner.domain.delivery import Delivery
 from coderunner.domain.execution import Execution, ExecutionStatus, ProgramInfo, RequestInfo
 from coderunner.domain.outcome import Grade
@@ -38,6 +41,7 @@ class ExecutionFilter:
     status: ExecutionStatus | None = None
     limit: int = 50
     offset: int = 0
+    api_key_id: str | None = None  # only this key's executions (None: everyone's)
 
 
 class ExecutionStore(Protocol):
@@ -76,12 +80,109 @@ class ExecutionStore(Protocol):
 
     async def list(self, query: ExecutionFilter) -> Sequence[Execution]: ...
 
+    async def count_unfinished(self, student_id: str | None = None) -> int:
+        """How many executions are pending or running (of ``student_id`` when given)."""
+        ...
+
     async def fail_unfinished(
         self, server_instance: str, reason: str, at: datetime, event_sinks: Sequence[str] = ()
     ) -> builtins.list[str]:
         """Mark the pending/running executions of ``server_instance`` failed (internal_error,
         ``reason``) and return their ids: called at start-up, after a crash of that instance.
         Each owes its event to ``event_sinks``, and its webhook when it has a callback_url."""
+        ...
+
+
+class Phase(StrEnum):
+    """The stretches of an execution whose durations are measured."""
+
+    QUEUE_WAIT = "queue_wait"  # from being recorded until a slot (or a worker) took it
+    BUILD = "build"  # the compile steps, as the supervisor measured them
+    TESTS = "tests"  # the test steps, as the supervisor measured them
+    SANDBOX = "sandbox"  # everything in the sandbox: container, files, build, tests, removal
+    TOTAL = "total"  # from being recorded until its final state
+
+
+class Metrics(Protocol):
+    """What the pipeline, the scheduler, the sandbox and the image builder report.
+
+    Every call is cheap and never raises, so reporting never changes an outcome. Labels are
+    bounded sets (languages, images, kinds, statuses), never ids. Any process that runs
+    the pipeline reports through the same port, so a worker's metrics look like a server's.
+    """
+
+    def execution_finished(self, language: str, status: str, verdict: str) -> None:
+        """One execution reached its final state (``verdict`` is empty when it has none)."""
+        ...
+
+    def phase_duration(self, phase: Phase, language: str, seconds: float) -> None: ...
+
+    def sandbox_failure(self, kind: str) -> None:
+        """A failure of ours around a sandbox (``kind``: engine_unavailable, container_stopped, ...)."""
+        ...
+
+    def warm_pool_ready(self, image: str, ready: int) -> None:
+        """How many started containers of ``image`` wait in its pool now."""
+        ...
+
+    def warm_pool_take(self, image: str, hit: bool) -> None:
+        """A job looked for a warm container of ``image``: found one (hit) or started its own (miss)."""
+        ...
+
+    def scheduler_state(self, running: int, waiting: int, slots: int) -> None:
+        """Slots in use, submissions waiting for one, and the number of slots."""
+        ...
+
+    def scheduler_rejected(self) -> None:
+        """A submission was refused because every slot and waiting place was taken."""
+        ...
+
+    def image_build(self, image: str, succeeded: bool, seconds: float) -> None: ...
+
+
+class NoMetrics:
+    """Reports nowhere: for one-shot commands (``coderunner run``) where nobody scrapes."""
+
+    def execution_finished(self, language: str, status: str, verdict: str) -> None:
+        pass
+
+    def phase_duration(self, phase: Phase, language: str, seconds: float) -> None:
+        pass
+
+    def sandbox_failure(self, kind: str) -> None:
+        pass
+
+    def warm_pool_ready(self, image: str, ready: int) -> None:
+        pass
+
+    def warm_pool_take(self, image: str, hit: bool) -> None:
+        pass
+
+    def scheduler_state(self, running: int, waiting: int, slots: int) -> None:
+        pass
+
+    def scheduler_rejected(self) -> None:
+        pass
+
+    def image_build(self, image: str, succeeded: bool, seconds: float) -> None:
+        pass
+
+
+class ApiKeyStore(Protocol):
+    """Durable API keys: each stored with the hash of its secret, never the secret."""
+
+    async def add(self, key: ApiKey, secret_hash: str) -> None: ...
+
+    async def find(self, secret_hash: str) -> tuple[ApiKey, str] | None:
+        """The key stored with ``secret_hash`` (revoked or not) and the hash as stored."""
+        ...
+
+    async def all(self) -> builtins.list[ApiKey]:
+        """Every key, oldest first."""
+        ...
+
+    async def revoke(self, key_id: str, at: datetime) -> ApiKey | None:
+        """Marks the key revoked at ``at`` (an earlier revocation stays); None when there is no such key."""
         ...
 
 
@@ -121,3 +222,30 @@ class WebhookSender(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+class WorkQueue(Protocol):
+    """The distributed task queue between API nodes and workers.
+
+    Delivery is at least once: a worker may receive an execution id again (its worker
+    died), so whoever consumes must treat the stored record as the truth (the id is the
+    idempotency key).
+    """
+
+    async def enqueue(self, execution: Execution) -> None:
+        """Hands ``execution`` (recorded as pending) to a worker that grades its language.
+
+        Raises ``BrokerUnavailable`` when the broker is away or no live worker takes the language.
+        """
+        ...
+
+
+class FinishedFeed(Protocol):
+    """Tells an API node that an execution reached its final state (pushed, never polled)."""
+
+    def watch(self, execution_id: str) -> asyncio.Future[None]:
+        """A future that resolves when ``execution_id`` is announced finished, or when the
+        feed may have missed announcements (it reconnected): then the caller reads the store again."""
+        ...
+
+    def unwatch(self, execution_id: str, future: asyncio.Future[None]) -> None: ...

@@ -34,6 +34,7 @@ def new_execution_row(execution_id: str, submission: Submission, request: Reques
         status=ExecutionStatus.PENDING.value,
         created_at=at,
         server_instance=request.server_instance,
+        api_key_id=request.api_key_id,
         client_address=request.client_address,
         user_agent=request.user_agent,
         tests=[
@@ -161,7 +162,10 @@ def _to_execution(row: ExecutionRow) -> Execution:
         status=ExecutionStatus(row.status),
         created_at=row.created_at,
         request=RequestInfo(
-            client_address=row.client_address, user_agent=row.user_agent, server_instance=row.server_instance
+            client_address=row.client_address,
+            user_agent=row.user_agent,
+            server_instance=row.server_instance,
+            api_key_id=row.api_key_id,
         ),
         started_at=row.started_at,
         finished_at=row.finished_at,

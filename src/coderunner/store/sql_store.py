@@ -7,7 +7,7 @@ import builtins
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from coderunner.domain.delivery import WEBHOOK
@@ -89,6 +89,10 @@ class SqlExecutionStore:
         """
         return await asyncio.to_thread(self._list, query)
 
+    async def count_unfinished(self, student_id: str | None = None) -> int:
+        """How many executions are pending or running (of ``student_id`` when given): one indexed count."""
+        return await asyncio.to_thread(self._count_unfinished, student_id)
+
     async def fail_unfinished(
         self, server_instance: str, reason: str, at: datetime, event_sinks: Sequence[str] = ()
     ) -> builtins.list[str]:
@@ -136,11 +140,20 @@ class SqlExecutionStore:
             statement = statement.where(ExecutionRow.challenge_id == query.challenge_id)
         if query.status is not None:
             statement = statement.where(ExecutionRow.status == query.status.value)
+        if query.api_key_id is not None:
+            statement = statement.where(ExecutionRow.api_key_id == query.api_key_id)
         # The id breaks ties between executions created in the same microsecond, so pages never overlap.
         statement = statement.order_by(ExecutionRow.created_at.desc(), ExecutionRow.id.desc())
         statement = statement.limit(query.limit).offset(query.offset)
         with map_db_errors("list executions"), self._sessions.begin() as session:
             return [to_execution(row) for row in session.scalars(statement)]
+
+    def _count_unfinished(self, student_id: str | None) -> int:
+        statement = select(func.count()).select_from(ExecutionRow).where(ExecutionRow.status.in_(_UNFINISHED))
+        if student_id is not None:
+            statement = statement.where(ExecutionRow.student_id == student_id)
+        with map_db_errors("count unfinished executions"), self._sessions.begin() as session:
+            return int(session.scalar(statement) or 0)
 
     def _fail_unfinished(
         self, server_instance: str, reason: str, at: datetime, event_sinks: tuple[str, ...]

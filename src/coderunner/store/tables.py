@@ -1,6 +1,6 @@
 """Typed ORM rows. They never leave this package: ``sql_store`` converts them to domain objects.
 
-Four tables:
+Five tables:
 
 - ``executions``: one row per execution: the submission, where it stands, and the grade's
   summary (verdict, counts, ids, timings, output). Grade columns stay NULL/empty until graded.
@@ -13,6 +13,8 @@ Four tables:
 - ``generated_programs``: the test program built for an execution, at most one.
 - ``deliveries``: the outbox of events and webhooks owed for finished executions, one row
   per (execution, sink), written in the transaction that stores the final state.
+- ``api_keys``: the API keys, each with the SHA-256 of its secret (never the secret);
+  ``executions.api_key_id`` names the key that submitted an execution (NULL: keys were off).
 
 The migrations (``migrations/versions/``) must build exactly this module's schema; a test
 compares them with Alembic's autogenerate.
@@ -73,6 +75,7 @@ class ExecutionRow(Base):
 
     # Who asked.
     server_instance: Mapped[str] = mapped_column(index=True)
+    api_key_id: Mapped[str | None] = mapped_column(index=True)  # no foreign key: a key's history outlives nothing
     client_address: Mapped[str]
     user_agent: Mapped[str] = mapped_column(SafeText)
 
@@ -166,3 +169,15 @@ class DeliveryRow(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(index=True)
     finished_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(SafeText, default="")
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(primary_key=True)  # key_<16 hex>, shown to operators
+    name: Mapped[str] = mapped_column(SafeText)
+    secret_hash: Mapped[str] = mapped_column(unique=True)  # SHA-256 of the secret, hex
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    rate_per_minute: Mapped[int | None]
+    max_concurrent: Mapped[int | None]

@@ -10,10 +10,12 @@ from pathlib import Path
 import docker
 import docker.errors
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from coderunner.domain.sandbox_job import RUNTIME_VERSION_LABEL
 from coderunner.errors import SandboxUnavailable
 from coderunner.languages.registry import available_languages, get_language
+from coderunner.metrics.prometheus import PrometheusMetrics
 from coderunner.sandbox.images import BASE_IMAGE, LABELS_FILE, ImageBuilder
 from coderunner.sandbox.paths import default_images_dir
 
@@ -61,7 +63,7 @@ def test_a_language_image_is_current_once_built_and_found_from_its_folder(
 
 
 @pytest.fixture
-def images_with(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[Callable[[str, str], ImageBuilder]]:
+def images_with(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[Callable[..., ImageBuilder]]:
     """``images_with(folder, dockerfile)``: a builder over the real base recipe plus one more language folder.
 
     The base's recipe is copied as it is, so its current image is reused; the new language
@@ -72,11 +74,11 @@ def images_with(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[
         shutil.copytree(real / shared, tmp_path / shared)
     made: list[str] = []
 
-    def make(folder: str, dockerfile: str) -> ImageBuilder:
+    def make(folder: str, dockerfile: str, metrics: PrometheusMetrics | None = None) -> ImageBuilder:
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "Dockerfile").write_text(dockerfile)
         made.append(f"coderunner-{folder}")
-        return ImageBuilder(docker_client, tmp_path)
+        return ImageBuilder(docker_client, tmp_path, metrics=metrics)
 
     yield make
     for name in made:
@@ -105,3 +107,25 @@ def test_a_recipe_that_writes_no_runtime_version_is_refused(images_with: Callabl
     with pytest.raises(SandboxUnavailable, match="wrote no runtime_version"):
         builder.ensure("coderunner-mute")
     assert not builder.state("coderunner-mute").present
+
+
+def test_image_builds_are_counted_by_outcome(images_with: Callable[..., ImageBuilder]) -> None:
+    """Each build that ran is counted once, as succeeded or failed; finding a current image is no build."""
+    metrics = PrometheusMetrics()
+    toy = images_with("toy", TOY, metrics)
+    toy.ensure("coderunner-toy")
+    toy.ensure("coderunner-toy")
+    mute = images_with("mute", "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN coderunner-seal\n", metrics)
+    with pytest.raises(SandboxUnavailable):
+        mute.ensure("coderunner-mute")
+
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(metrics.exposition().decode())
+        for s in family.samples
+        if s.name == "coderunner_image_builds_total"
+    }
+    assert {
+        ("coderunner_image_builds_total", (("image", "coderunner-toy"), ("outcome", "succeeded"))): 1.0,
+        ("coderunner_image_builds_total", (("image", "coderunner-mute"), ("outcome", "failed"))): 1.0,
+    } == samples

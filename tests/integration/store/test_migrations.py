@@ -57,7 +57,8 @@ def test_migrate_twice_is_a_no_op(database_url: URL) -> None:
         migrate(database_url)
 
         assert first == schema_of(engine)
-        assert first == (HEAD, ["alembic_version", "deliveries", "executions", "generated_programs", "test_results"])
+        tables = ["alembic_version", "api_keys", "deliveries", "executions", "generated_programs", "test_results"]
+        assert first == (HEAD, tables)
         with engine.connect() as connection:
             assert list(connection.scalars(text("SELECT id FROM executions"))) == ["kept"]
     finally:

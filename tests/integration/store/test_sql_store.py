@@ -511,3 +511,24 @@ async def test_database_errors_become_store_errors(
         engine.dispose()
 
     assert raised.value.__cause__ is not None
+
+
+async def test_count_unfinished_counts_pending_and_running_in_all_and_per_student(store: SqlExecutionStore) -> None:
+    # Given a student with one pending, one running and one finished execution
+    student = f"student-{uuid.uuid4().hex[:8]}"
+    pending, running, done = (new_id() for _ in range(3))
+    for execution_id in (pending, running, done):
+        await store.create(execution_id, a_submission(student_id=student), REQUEST, T0)
+    await store.mark_running(running, T0)
+    await store.finish(done, ExecutionStatus.COMPLETED, T0, grade=a_grade())
+    everyone = await store.count_unfinished()
+
+    # Then the student counts two, and everyone at least those two
+    assert 2 == await store.count_unfinished(student)
+    assert everyone >= 2
+    assert 0 == await store.count_unfinished("nobody-" + student)
+
+    # When one more ends, it no longer counts
+    await store.finish(pending, ExecutionStatus.FAILED, T0, error_type="internal_error")
+    assert 1 == await store.count_unfinished(student)
+    assert everyone - 1 == await store.count_unfinished()

@@ -26,11 +26,15 @@ from coderunner.entrypoints.rest.schemas import webhook_body
 from coderunner.errors import InvalidSubmission, SandboxUnavailable
 from coderunner.languages.plugin import GeneratedProgram, Language
 from coderunner.languages.registry import available_languages, get_language
+from coderunner.metrics.prometheus import PrometheusMetrics
 from coderunner.sandbox.images import ImageState
+from coderunner.service.access import Access
+from coderunner.service.keys import ApiKeys
 from coderunner.service.pipeline import Pipeline
 from coderunner.service.scheduler import Scheduler
 from coderunner.settings import Settings
 from coderunner.store.database import create_engine_for, migrate
+from coderunner.store.key_store import SqlApiKeyStore
 from coderunner.store.sql_store import SqlExecutionStore
 
 BODY = {
@@ -122,10 +126,12 @@ def make_app(sandbox: ScriptedSandbox, images: Images) -> MakeApp:
         engine = create_engine_for("sqlite://")
         migrate(engine)
         store = SqlExecutionStore(engine)
-        pipeline = Pipeline(store, sandbox, languages, server_instance="unit")
-        scheduler = Scheduler(pipeline, slots=config.slots, queue_limit=config.queue_limit)
+        metrics = PrometheusMetrics()
+        pipeline = Pipeline(store, sandbox, languages, server_instance="unit", metrics=metrics)
+        scheduler = Scheduler(pipeline, slots=config.slots, queue_limit=config.queue_limit, metrics=metrics)
         dispatcher = build_dispatcher(config, engine, store, webhook_body)
-        services = Services(config, images, sandbox, store, pipeline, scheduler, dispatcher)  # type: ignore[arg-type]
+        access = Access(ApiKeys(SqlApiKeyStore(engine)), scheduler, required=config.require_api_keys)
+        services = Services(config, images, sandbox, store, pipeline, scheduler, dispatcher, access, metrics)  # type: ignore[arg-type]
         return create_app(services, manage_services=False)
 
     return make

@@ -15,6 +15,7 @@ from coderunner.domain.sandbox_job import SandboxJob, SandboxRun, StepLimits
 from coderunner.domain.submission import Submission, TestCase
 from coderunner.errors import StoreError
 from coderunner.languages.plugin import GeneratedProgram, Language
+from coderunner.metrics.prometheus import PrometheusMetrics
 from coderunner.service.pipeline import Pipeline
 from coderunner.service.ports import ExecutionFilter
 from coderunner.store.database import create_engine_for, migrate
@@ -108,5 +109,11 @@ def store() -> OutageStore:
 
 
 @pytest.fixture
-def pipeline(store: OutageStore, sandbox: ScriptedSandbox) -> Pipeline:
-    return Pipeline(store, sandbox, languages, server_instance="unit")  # type: ignore[arg-type]
+def metrics() -> PrometheusMetrics:
+    """The real Prometheus adapter, with its own registry: what the pipeline reported."""
+    return PrometheusMetrics()
+
+
+@pytest.fixture
+def pipeline(store: OutageStore, sandbox: ScriptedSandbox, metrics: PrometheusMetrics) -> Pipeline:
+    return Pipeline(store, sandbox, languages, server_instance="unit", metrics=metrics)  # type: ignore[arg-type]

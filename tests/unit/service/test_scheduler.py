@@ -7,9 +7,12 @@ import asyncio
 from typing import Any
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from coderunner.domain.execution import ExecutionStatus, RequestInfo
 from coderunner.domain.submission import Submission
+from coderunner.errors import Overloaded
+from coderunner.metrics.prometheus import PrometheusMetrics
 from coderunner.service.pipeline import Pipeline
 from coderunner.service.scheduler import Scheduler
 
@@ -66,3 +69,60 @@ async def test_draining_ends_running_and_waiting_records_cancelled(
     assert [] == await pipeline.close(timeout_s=5)
     assert {ExecutionStatus.CANCELLED} == set((await store.statuses()).values())
     assert 1 == sandbox.jobs
+
+
+def gauges(metrics: PrometheusMetrics) -> dict[str, float]:
+    return {
+        s.name: s.value
+        for family in text_string_to_metric_families(metrics.exposition().decode())
+        for s in family.samples
+        if s.name.startswith("coderunner_scheduler_") and not s.name.endswith("_created")
+    }
+
+
+async def test_the_scheduler_reports_slots_in_use_queue_depth_and_refusals(
+    pipeline: Pipeline, sandbox: Any, metrics: PrometheusMetrics, submission: Submission
+) -> None:
+    scheduler = Scheduler(pipeline, slots=1, queue_limit=2, metrics=metrics)
+    # Given one running and two waiting
+    for _ in range(3):
+        await scheduler.submit(submission, RequestInfo())
+    await sandbox.started.wait()
+    with pytest.raises(Overloaded):
+        await scheduler.submit(submission, RequestInfo())
+
+    assert {
+        "coderunner_scheduler_slots": 1,
+        "coderunner_scheduler_slots_in_use": 1,
+        "coderunner_scheduler_queue_depth": 2,
+        "coderunner_scheduler_rejected_total": 1,
+    } == gauges(metrics)
+    # When everything ends, the scheduler is idle again
+    await scheduler.drain()
+    assert (0, 0) == (
+        gauges(metrics)["coderunner_scheduler_slots_in_use"],
+        gauges(metrics)["coderunner_scheduler_queue_depth"],
+    )
+
+
+async def test_every_final_state_is_counted_once_with_its_verdict(
+    pipeline: Pipeline, sandbox: Any, store: Any, metrics: PrometheusMetrics, submission: Submission
+) -> None:
+    scheduler = Scheduler(pipeline, slots=1, queue_limit=1, metrics=metrics)
+    busy = asyncio.create_task(scheduler.evaluate(submission, RequestInfo()))
+    await sandbox.started.wait()
+    waiting = asyncio.create_task(scheduler.evaluate(submission, RequestInfo()))
+    while len(await store.statuses()) < 2:
+        await asyncio.sleep(0.01)
+    waiting.cancel()
+    await asyncio.gather(waiting, return_exceptions=True)
+    sandbox.release.set()
+    await busy
+
+    counted = {
+        (s.labels["status"], s.labels["verdict"]): s.value
+        for family in text_string_to_metric_families(metrics.exposition().decode())
+        for s in family.samples
+        if s.name == "coderunner_executions_total"
+    }
+    assert {("completed", "accepted"): 1, ("cancelled", ""): 1} == counted

@@ -20,7 +20,8 @@ class Check:
 
 
 def run_checks(settings: Settings) -> list[Check]:
-    return [*_engine_checks(settings), _database_check(settings)]
+    broker = [_broker_check(settings)] if settings.broker_url else []
+    return [*_engine_checks(settings), _database_check(settings), *broker]
 
 
 def _engine_checks(settings: Settings) -> list[Check]:
@@ -71,3 +72,23 @@ def _database_check(settings: Settings) -> Check:
     except CoderunnerError as exc:
         return Check("database", "fail", f"{where}: {exc}")
     return Check("database", "ok", f"answers at {where}")
+
+
+def _broker_check(settings: Settings) -> Check:
+    from coderunner.broker.links import client_for, describe_workers, live_workers, map_redis_errors
+    from coderunner.entrypoints.readiness import broker_address
+
+    assert settings.broker_url is not None
+    where = broker_address(settings.broker_url)
+    client = client_for(settings.broker_url)
+    try:
+        with map_redis_errors("answer a ping"):
+            client.ping()
+        workers = live_workers(client, settings.broker_heartbeat_timeout_s)
+    except CoderunnerError as exc:
+        return Check("broker", "fail", f"{where}: {exc} (scripts/start-redis.sh starts one)")
+    finally:
+        client.close()
+    if not workers:
+        return Check("broker", "warn", f"answers at {where}; no worker is connected: start `coderunner worker`")
+    return Check("broker", "ok", f"answers at {where}; workers: {describe_workers(workers)}")

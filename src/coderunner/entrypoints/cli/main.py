@@ -10,30 +10,19 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from coderunner.entrypoints.cli.config import EXIT_ERROR, DatabaseUrl, settings_or_exit
+from coderunner.entrypoints.cli.keys import app as keys_app
 from coderunner.entrypoints.cli.render import labelled
 from coderunner.errors import CoderunnerError
-from coderunner.settings import Settings, load_settings
 
 app = typer.Typer(help="Grade untrusted code in hardened, single-use Docker containers.", no_args_is_help=True)
 images_app = typer.Typer(help="Sandbox images (built from Debian packages, no registry needed).")
 app.add_typer(images_app, name="images")
+app.add_typer(keys_app, name="keys")
 console = Console()
 errors = Console(stderr=True)
 
-EXIT_ALL_PASSED, EXIT_SOME_FAILED, EXIT_ERROR = 0, 1, 2
-DatabaseUrl = Annotated[str | None, typer.Option(help="SQLAlchemy URL (default: CODERUNNER_DATABASE_URL or SQLite).")]
-
-
-def _settings(**overrides: object) -> Settings:
-    from coderunner.logs import configure_logging
-
-    try:
-        settings = load_settings(**overrides)
-    except ValueError as exc:
-        errors.print(labelled("invalid configuration", exc, "red"))
-        raise typer.Exit(EXIT_ERROR) from exc
-    configure_logging(settings.log_format, settings.log_level)
-    return settings
+EXIT_ALL_PASSED, EXIT_SOME_FAILED = 0, 1
 
 
 @app.command()
@@ -43,14 +32,27 @@ def serve(
     grpc_port: Annotated[int | None, typer.Option(help="gRPC port.")] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Serve the REST and gRPC APIs in one process."""
+    """Serve the REST and gRPC APIs: grading in this process, or with CODERUNNER_BROKER_URL through workers."""
     from coderunner.entrypoints.server import serve as run_server
 
-    settings = _settings(host=host, http_port=http_port, grpc_port=grpc_port, database_url=database_url)
+    settings = settings_or_exit(host=host, http_port=http_port, grpc_port=grpc_port, database_url=database_url)
     try:
         asyncio.run(run_server(settings))
     except CoderunnerError as exc:
         errors.print(labelled("cannot serve", exc, "red"))
+        raise typer.Exit(EXIT_ERROR) from exc
+
+
+@app.command()
+def worker(database_url: DatabaseUrl = None) -> None:
+    """Grade evaluations from the broker's queues (scale-out: needs CODERUNNER_BROKER_URL)."""
+    from coderunner.entrypoints.worker import work
+
+    settings = settings_or_exit(database_url=database_url)
+    try:
+        asyncio.run(work(settings))
+    except CoderunnerError as exc:
+        errors.print(labelled("cannot work", exc, "red"))
         raise typer.Exit(EXIT_ERROR) from exc
 
 
@@ -80,7 +82,7 @@ def run(
     from coderunner.entrypoints.cli.local_run import evaluate_file
     from coderunner.entrypoints.cli.render import execution_json, render_execution
 
-    settings = _settings(database_url=database_url)
+    settings = settings_or_exit(database_url=database_url)
     try:
         asked = {"timeout_s": timeout_s, "memory_mb": memory_mb, "cpus": cpus}
         limits = {name: value for name, value in asked.items() if value is not None}
@@ -110,7 +112,7 @@ def images_build(
     from coderunner.sandbox.engine import connect
     from coderunner.sandbox.images import ImageBuilder
 
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         chosen = [get_language(name) for name in languages or available_languages()]
         builder = ImageBuilder(connect(settings.docker_host), settings.images_dir)
@@ -131,7 +133,7 @@ def doctor() -> None:
     from coderunner.entrypoints.cli.checkup import run_checks
     from coderunner.entrypoints.cli.render import render_checks
 
-    checks = run_checks(_settings())
+    checks = run_checks(settings_or_exit())
     render_checks(console, checks)
     if any(check.status == "fail" for check in checks):
         raise typer.Exit(EXIT_ERROR)

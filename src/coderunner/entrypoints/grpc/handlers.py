@@ -91,6 +91,8 @@ def _internal_on_bug(behaviour: Behaviour) -> Behaviour:
 
 def _logged(name: str, behaviour: Behaviour) -> Behaviour:
     async def logged(request: Any, context: grpc.aio.ServicerContext) -> Message:
+        # What the method binds (the caller's key) joins its lines and this one, and no other call's.
+        structlog.contextvars.clear_contextvars()
         started = time.monotonic()
         code = "UNKNOWN"
         execution_id = getattr(request, "execution_id", "")

@@ -3,7 +3,9 @@
 Errors are answered with the status code from ``entrypoints.error_codes``; a request
 error also carries the offending field in the trailing metadata key ``coderunner-field``,
 and RESOURCE_EXHAUSTED carries ``retry-after`` (seconds) and ``grpc-retry-pushback-ms``
-(which grpc's own retry policy honours). Requests are registered by ``handlers``, which
+(which grpc's own retry policy honours). With API keys on, every method needs the metadata
+``authorization: Bearer <key>`` (UNAUTHENTICATED otherwise), and a key reads only its own
+executions. Requests are registered by ``handlers``, which
 also answers undecodable bytes.
 """
 
@@ -17,8 +19,9 @@ import grpc
 import structlog
 
 from coderunner.bootstrap import Services
+from coderunner.domain.api_key import ApiKey
 from coderunner.domain.execution import RequestInfo
-from coderunner.entrypoints.error_codes import RETRY_AFTER_S, error_field, wire_error
+from coderunner.entrypoints.error_codes import error_field, retry_after_s, wire_error
 from coderunner.entrypoints.execution_ids import checked_execution_id
 from coderunner.entrypoints.grpc import convert
 from coderunner.entrypoints.grpc._generated import code_runner_pb2 as pb
@@ -46,11 +49,14 @@ class SolutionEvaluationService(pb_grpc.SolutionEvaluationServiceServicer):
         """
         settings = self._services.settings
         try:
+            key = await self._caller(context)
             submission = convert.to_submission(
                 request, policy=settings.input_policy(), default_limits=self._services.default_limits
             )
-            info = RequestInfo(client_address=_peer_address(context.peer()), user_agent=_user_agent(context))
-            execution = await self._services.scheduler.evaluate(submission, info)
+            info = RequestInfo(
+                client_address=_peer_address(context.peer()), user_agent=_metadata(context, "user-agent")
+            )
+            execution = await self._services.access.evaluate(key, submission, info)
         except CoderunnerError as exc:
             await _abort(context, exc)
         except asyncio.CancelledError:
@@ -67,9 +73,11 @@ class SolutionEvaluationService(pb_grpc.SolutionEvaluationServiceServicer):
         self, request: pb.GetExecutionRequest, context: grpc.aio.ServicerContext
     ) -> pb.ExecutionDetails:
         try:
+            key = await self._caller(context)
             if not request.execution_id:
                 raise InvalidSubmission("execution_id", "is empty")
-            execution = await self._services.store.get(checked_execution_id(request.execution_id))
+            stored = await self._services.store.get(checked_execution_id(request.execution_id))
+            execution = self._services.access.visible(key, stored)
         except CoderunnerError as exc:
             await _abort(context, exc)
         return convert.to_details(execution)
@@ -78,10 +86,18 @@ class SolutionEvaluationService(pb_grpc.SolutionEvaluationServiceServicer):
         self, request: pb.ListLanguagesRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListLanguagesResponse:
         try:
+            await self._caller(context)
             described = await describe_languages(self._services)
         except CoderunnerError as exc:
             await _abort(context, exc)
         return pb.ListLanguagesResponse(languages=[convert.to_language(info) for info in described])
+
+    async def _caller(self, context: grpc.aio.ServicerContext) -> ApiKey | None:
+        """The caller's key (None when keys are off); it joins this call's log lines."""
+        key = await self._services.access.authenticate(_metadata(context, "authorization") or None)
+        if key is not None:
+            structlog.contextvars.bind_contextvars(api_key_id=key.id)
+        return key
 
 
 async def _abort(context: grpc.aio.ServicerContext, exc: CoderunnerError) -> NoReturn:
@@ -92,7 +108,8 @@ async def _abort(context: grpc.aio.ServicerContext, exc: CoderunnerError) -> NoR
     details = str(exc) if row.name != "internal" else "internal error; see the server log"
     metadata: tuple[tuple[str, str], ...] = ((FIELD_METADATA_KEY, field),) if field else ()
     if row.grpc_code == "RESOURCE_EXHAUSTED":
-        metadata += (("retry-after", str(RETRY_AFTER_S)), ("grpc-retry-pushback-ms", str(RETRY_AFTER_S * 1000)))
+        wait_s = retry_after_s(exc)
+        metadata += (("retry-after", str(wait_s)), ("grpc-retry-pushback-ms", str(wait_s * 1000)))
     await context.abort(grpc.StatusCode[row.grpc_code], details, trailing_metadata=metadata)
     raise AssertionError("unreachable: context.abort raises")
 
@@ -107,8 +124,9 @@ def _peer_address(peer: str) -> str:
     return peer
 
 
-def _user_agent(context: grpc.aio.ServicerContext) -> str:
+def _metadata(context: grpc.aio.ServicerContext, name: str) -> str:
+    """The first value of the metadata key ``name`` (cut to 500 characters), or ""."""
     for key, value in context.invocation_metadata() or ():
-        if key == "user-agent":
+        if key == name:
             return str(value)[:500]
     return ""

@@ -3,7 +3,8 @@
 Fields: method, route (the path template, e.g. ``/v1/executions/{execution_id}``, or the
 path cut to 200 characters when no route matched), status, duration_ms, client, and
 execution_id when the request created or read one (a handler sets
-``request.state.execution_id``). 2xx and 3xx are info, 4xx (429 and 499, the client that
+``request.state.execution_id``), and api_key_id when the caller's key is known
+(``request.state.api_key_id``). 2xx and 3xx are info, 4xx (429 and 499, the client that
 went away, included) warning, 5xx error. A request whose handler raised is logged with
 status 500 by the error handler's own event and here.
 """
@@ -19,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 log = structlog.get_logger("coderunner.http")
 
 STATE_EXECUTION_ID = "execution_id"
+STATE_API_KEY_ID = "api_key_id"
 
 
 class AccessLog:
@@ -43,10 +45,10 @@ class AccessLog:
         try:
             await self._app(scope, receive, recording_send)
         finally:
-            _emit(scope, status, time.monotonic() - started, state.get(STATE_EXECUTION_ID))
+            _emit(scope, status, time.monotonic() - started, state.get(STATE_EXECUTION_ID), state.get(STATE_API_KEY_ID))
 
 
-def _emit(scope: Scope, status: int, elapsed_s: float, execution_id: object) -> None:
+def _emit(scope: Scope, status: int, elapsed_s: float, execution_id: object, api_key_id: object) -> None:
     route = scope.get("route")
     template = getattr(route, "path", None) or str(scope.get("path", ""))[:200]
     client = scope.get("client")
@@ -59,6 +61,8 @@ def _emit(scope: Scope, status: int, elapsed_s: float, execution_id: object) -> 
     }
     if execution_id:
         fields["execution_id"] = execution_id
+    if api_key_id:
+        fields["api_key_id"] = api_key_id
     if status >= 500:
         log.error("http.request", **fields)
     elif status >= 400:

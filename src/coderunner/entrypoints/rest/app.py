@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 import coderunner
 from coderunner.bootstrap import Services
-from coderunner.entrypoints.rest import limits, openapi, problems
+from coderunner.entrypoints.rest import limits, openapi, probes, problems
 from coderunner.entrypoints.rest.access_log import AccessLog
 from coderunner.entrypoints.rest.body_limit import BodyLimit
 from coderunner.entrypoints.rest.query import EmptyQueryParams
@@ -61,7 +61,8 @@ def create_app(services: Services, *, manage_services: bool = True) -> FastAPI:
     app.state.stopping = asyncio.Event()
     app.include_router(router)
     app.include_router(limits.router)
-    problems.install(app, [*router.routes, *limits.router.routes])
+    app.include_router(probes.router)
+    problems.install(app, [*router.routes, *limits.router.routes, *probes.router.routes])
     openapi.install(app)
     # Outermost last: the query is cleaned before anything, the access log sees every answer.
     app.add_middleware(

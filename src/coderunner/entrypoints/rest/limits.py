@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from coderunner.bootstrap import Services
-from coderunner.entrypoints.rest.schemas import LimitsOut
+from coderunner.entrypoints.rest.auth import authenticated
+from coderunner.entrypoints.rest.schemas import LimitsOut, ProblemOut
 from coderunner.languages.registry import available_languages, get_language
 
-router = APIRouter()
+router = APIRouter(dependencies=[Depends(authenticated)])
 
 
 class ServiceLimitsOut(BaseModel):
@@ -20,7 +21,12 @@ class ServiceLimitsOut(BaseModel):
     maxima: LimitsOut = Field(description="The most a request may ask for, in any language; more is refused (422).")
 
 
-@router.get("/v1/limits", response_model=ServiceLimitsOut, tags=["service"])
+@router.get(
+    "/v1/limits",
+    response_model=ServiceLimitsOut,
+    responses={401: {"model": ProblemOut, "description": "API keys are required and none, or no valid one, was sent."}},
+    tags=["service"],
+)
 async def limits(request: Request) -> ServiceLimitsOut:
     """Default and maximum resource limits of a submission (seconds, MB, CPUs, bytes)."""
     services: Services = request.app.state.services

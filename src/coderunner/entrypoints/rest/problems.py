@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Route
 from starlette.types import Send
 
-from coderunner.entrypoints.error_codes import RETRY_AFTER_S, error_field, wire_error
+from coderunner.entrypoints.error_codes import error_field, retry_after_s, wire_error
 from coderunner.entrypoints.rest.schemas import ProblemOut
 from coderunner.errors import CoderunnerError
 
@@ -31,6 +31,7 @@ _MALFORMED = frozenset({"json_invalid", "json_type"})
 # The kinds of the HTTP errors that Starlette, FastAPI and our middleware raise.
 HTTP_KINDS = {
     400: "malformed_request",
+    401: "unauthenticated",
     404: "not_found",
     405: "method_not_allowed",
     408: "request_timeout",
@@ -68,7 +69,11 @@ async def send_problem(send: Send, status: int, detail: str, *, close: bool) -> 
 def error_response(exc: CoderunnerError, execution_id: str | None = None) -> JSONResponse:
     row = wire_error(exc)
     detail = str(exc) if row.http_status < 500 or row.name == "unavailable" else "internal error; see the server log"
-    headers = {"Retry-After": str(RETRY_AFTER_S)} if row.http_status == 429 else None
+    headers = None
+    if row.http_status == 429:
+        headers = {"Retry-After": str(retry_after_s(exc))}
+    elif row.http_status == 401:
+        headers = {"WWW-Authenticate": 'Bearer realm="coderunner"'}
     return problem(row.http_status, row.name, detail, error_field(exc), execution_id, headers)
 
 

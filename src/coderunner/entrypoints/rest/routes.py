@@ -17,11 +17,10 @@ from coderunner.domain.execution import Execution, ExecutionStatus, RequestInfo
 from coderunner.domain.submission import InputPolicy, text_problem
 from coderunner.entrypoints.execution_ids import checked_execution_id
 from coderunner.entrypoints.languages import describe_languages
-from coderunner.entrypoints.readiness import check_readiness
 from coderunner.entrypoints.rest.access_log import STATE_EXECUTION_ID
+from coderunner.entrypoints.rest.auth import CallerDep, authenticated
 from coderunner.entrypoints.rest.problems import error_response, problem
 from coderunner.entrypoints.rest.schemas import (
-    CheckOut,
     ExecutionOut,
     ExecutionPage,
     ExecutionRequestIn,
@@ -29,12 +28,12 @@ from coderunner.entrypoints.rest.schemas import (
     LanguageOut,
     LimitsOut,
     ProblemOut,
-    ReadinessOut,
 )
 from coderunner.errors import CoderunnerError
 from coderunner.service.ports import ExecutionFilter
 
-router = APIRouter()
+# Every route here needs the caller's key when keys are required.
+router = APIRouter(dependencies=[Depends(authenticated)])
 
 
 def get_services(request: Request) -> Services:
@@ -48,12 +47,13 @@ _ERRORS: dict[int, dict[str, object]] = {
     status: {"model": ProblemOut, "description": text}
     for status, text in (
         (400, "The body is not JSON (or not UTF-8, or nested too deeply)."),
+        (401, "API keys are required and none, or no valid one, was sent."),
         (404, "No such execution."),
         (408, "The request body stopped arriving; the connection is closed."),
         (413, "The body is larger than the configured limit."),
         (415, "The body is not sent as `application/json`."),
         (422, "The request is invalid; `field` names the part to fix."),
-        (429, "Every slot and waiting place is taken; retry after `Retry-After` seconds."),
+        (429, "Every slot and waiting place is taken, or the API key is over its quota; retry after `Retry-After` s."),
         (500, "A bug of ours; the detail points at the server log."),
         (503, "The sandbox or the database is unavailable, or the server is stopping; nothing was graded."),
     )
@@ -100,7 +100,7 @@ MAX_OFFSET = 1_000_000_000
             "description": "Accepted; poll the Location.",
             "headers": {"Location": {"description": "The execution's URL.", "schema": {"type": "string"}}},
         },
-        **_errors(400, 408, 413, 415, 422, 429, 500, 503),
+        **_errors(400, 401, 408, 413, 415, 422, 429, 500, 503),
     },
     dependencies=[Depends(require_json)],
     tags=["executions"],
@@ -109,6 +109,7 @@ async def create_execution(
     body: ExecutionRequestIn,
     request: Request,
     services: ServicesDep,
+    caller: CallerDep,
     wait: Annotated[bool, Query(description="Wait for the result (up to the server's wait bound).")] = True,
 ) -> JSONResponse:
     """Grade a solution.
@@ -124,7 +125,7 @@ async def create_execution(
         client_address=request.client.host if request.client else "",
         user_agent=request.headers.get("user-agent", "")[:500],
     )
-    execution, task = await services.scheduler.submit(submission, info)
+    execution, task = await services.access.submit(caller, submission, info)
     setattr(request.state, STATE_EXECUTION_ID, execution.id)
     # The record keeps the outcome; when nobody awaits the task, its error must not be reported as lost.
     task.add_done_callback(_retrieve)
@@ -202,19 +203,20 @@ async def _cancel(task: asyncio.Task[Execution]) -> None:
 @router.get(
     "/v1/executions/{execution_id}",
     response_model=ExecutionOut,
-    responses=_errors(404, 500, 503),
+    responses=_errors(401, 404, 500, 503),
     tags=["executions"],
 )
-async def get_execution(execution_id: str, request: Request, services: ServicesDep) -> ExecutionOut:
-    """An execution with its per-test results."""
-    execution = await services.store.get(checked_execution_id(execution_id))
+async def get_execution(execution_id: str, request: Request, services: ServicesDep, caller: CallerDep) -> ExecutionOut:
+    """An execution with its per-test results (with API keys on: only one the caller's key submitted)."""
+    execution = services.access.visible(caller, await services.store.get(checked_execution_id(execution_id)))
     setattr(request.state, STATE_EXECUTION_ID, execution.id)
     return ExecutionOut.from_execution(execution)
 
 
-@router.get("/v1/executions", response_model=ExecutionPage, responses=_errors(422, 500, 503), tags=["executions"])
+@router.get("/v1/executions", response_model=ExecutionPage, responses=_errors(401, 422, 500, 503), tags=["executions"])
 async def list_executions(
     services: ServicesDep,
+    caller: CallerDep,
     student_id: IdFilter = None,
     challenge_id: IdFilter = None,
     status: ExecutionStatus | None = None,
@@ -223,10 +225,11 @@ async def list_executions(
 ) -> ExecutionPage:
     """Executions matching every given filter, newest first, a page at a time.
 
-    An empty parameter (``?student_id=&limit=``) counts as not given.
+    An empty parameter (``?student_id=&limit=``) counts as not given. With API keys on,
+    only the executions the caller's key submitted.
     """
     query = ExecutionFilter(student_id=student_id, challenge_id=challenge_id, status=status, limit=limit, offset=offset)
-    items = await services.store.list(query)
+    items = await services.store.list(services.access.scoped(caller, query))
     return ExecutionPage(
         items=[ExecutionSummaryOut.from_execution(e) for e in items],
         limit=limit,
@@ -235,7 +238,7 @@ async def list_executions(
     )
 
 
-@router.get("/v1/languages", response_model=list[LanguageOut], responses={503: _ERRORS[503]}, tags=["service"])
+@router.get("/v1/languages", response_model=list[LanguageOut], responses=_errors(401, 503), tags=["service"])
 async def languages(services: ServicesDep) -> list[LanguageOut]:
     """The languages this server grades, with the exact runtime version of each."""
     return [
@@ -250,23 +253,3 @@ async def languages(services: ServicesDep) -> list[LanguageOut]:
         )
         for info in await describe_languages(services)
     ]
-
-
-@router.get("/healthz", tags=["service"])
-async def healthz() -> dict[str, str]:
-    """The process is alive (says nothing about its dependencies: see /readyz)."""
-    return {"status": "alive"}
-
-
-@router.get(
-    "/readyz",
-    response_model=ReadinessOut,
-    responses={503: {"model": ReadinessOut, "description": "Not ready; `checks` says what failed."}},
-    tags=["service"],
-)
-async def readyz(services: ServicesDep) -> JSONResponse:
-    """Ready to grade: the engine answers, the images are current and the database answers."""
-    checks = await check_readiness(services)
-    ready = all(check.ok for check in checks)
-    body = {"ready": ready, "checks": [CheckOut(name=c.name, ok=c.ok, detail=c.detail).model_dump() for c in checks]}
-    return JSONResponse(body, status_code=200 if ready else 503)

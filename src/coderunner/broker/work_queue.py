@@ -1,0 +1,74 @@
+"""``RedisWorkQueue``: the ``WorkQueue`` port on Dramatiq's Redis broker (the API node's side)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+
+from coderunner.broker.links import (
+    ACTOR_NAME,
+    NAMESPACE,
+    WorkerAd,
+    client_for,
+    live_workers,
+    map_redis_errors,
+    queue_name,
+)
+from coderunner.domain.execution import Execution
+from coderunner.errors import BrokerUnavailable
+
+
+def make_broker(url: str, heartbeat_timeout_s: float) -> RedisBroker:
+    """Dramatiq's Redis broker without its default middleware: no automatic retries (a
+    redelivery is decided by worker loss only, and bounded by the consumer) and no time limit
+    (the sandbox enforces each step's own)."""
+    return RedisBroker(  # type: ignore[no-untyped-call]
+        client=client_for(url),
+        middleware=[],
+        namespace=f"{NAMESPACE}-dramatiq",
+        heartbeat_timeout=int(heartbeat_timeout_s * 1000),
+        # Of 1 000 000 broker commands: one in 200. An idle worker polls each queue ~50 times a
+        # second, so a dead worker's messages are requeued within about a second of its timeout.
+        maintenance_chance=5_000,
+    )
+
+
+class RedisWorkQueue:
+    """Queues an execution id on its language's queue; the record itself stays in the store."""
+
+    def __init__(self, url: str, *, heartbeat_timeout_s: float) -> None:
+        self._broker = make_broker(url, heartbeat_timeout_s)
+        self._client = self._broker.client
+        self._heartbeat_timeout_s = heartbeat_timeout_s
+
+    async def enqueue(self, execution: Execution) -> None:
+        """Raises ``BrokerUnavailable`` when the broker is away or no live worker takes the language."""
+        await asyncio.to_thread(self._enqueue, execution)
+
+    def _enqueue(self, execution: Execution) -> None:
+        language = execution.submission.language
+        if not any(language in ad.languages for ad in live_workers(self._client, self._heartbeat_timeout_s)):
+            raise BrokerUnavailable(f"no worker that grades {language!r} is connected to the broker")
+        message: dramatiq.Message[None] = dramatiq.Message(
+            queue_name=queue_name(language), actor_name=ACTOR_NAME, args=(execution.id,), kwargs={}, options={}
+        )
+        with map_redis_errors(f"queue execution {execution.id}"):
+            self._broker.enqueue(message)
+
+    def workers(self) -> list[WorkerAd]:
+        """The live workers (raises ``BrokerUnavailable`` unless the broker answers)."""
+        with map_redis_errors("answer a ping"):
+            self._client.ping()
+        return live_workers(self._client, self._heartbeat_timeout_s)
+
+    def runtime_versions(self) -> dict[str, str]:
+        """language → the runtime version its live workers advertise (raises ``BrokerUnavailable``)."""
+        versions: dict[str, str] = {}
+        for ad in live_workers(self._client, self._heartbeat_timeout_s):
+            versions |= {name: version for name, version in ad.runtime_versions.items() if name not in versions}
+        return versions
+
+    def close(self) -> None:
+        self._client.close()

@@ -1,0 +1,76 @@
+"""A sandbox worker of a scale-out deployment: ``coderunner worker`` (or ``python -m coderunner.entrypoints.worker``).
+
+Start-up: build and start the services like an embedded server (engine, images, this
+instance's leftovers reaped, warm pools), then take evaluations from the queues of the
+languages this worker can run. Once it takes work, one line goes to stdout::
+
+    coderunner: worker ready languages=cpp,python slots=2
+
+and, when ``CODERUNNER_PORTS_FILE`` is set, ``{"languages": [...]}`` is written to that
+file. SIGTERM or SIGINT drains: no new evaluation is taken, the running ones finish and
+their results are written, what was prefetched goes back to the queue; then it exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import structlog
+
+from coderunner.bootstrap import build_services, build_worker
+from coderunner.entrypoints.rest.schemas import webhook_body
+from coderunner.entrypoints.server import announce_ready
+from coderunner.settings import Settings
+
+log = structlog.get_logger("coderunner.worker")
+
+
+async def work(settings: Settings) -> None:
+    """Grades what the queue brings until signalled, then drains.
+
+    Raises ``SandboxUnavailable`` / ``StoreError`` / ``BrokerUnavailable`` when the engine,
+    the database or the broker is missing at start-up.
+    """
+    # Workers write the final states, so they deliver the events and webhooks owed with them.
+    services = await asyncio.to_thread(build_services, settings, webhook_body, worker=True)
+    await services.start()
+    try:
+        loop = asyncio.get_running_loop()
+        worker = await asyncio.to_thread(build_worker, services, loop)
+        await asyncio.to_thread(worker.start)
+        stop = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        print(f"coderunner: worker ready languages={','.join(worker.languages)} slots={settings.slots}", flush=True)
+        announce_ready({"languages": list(worker.languages)})
+        log.info("worker.ready", languages=list(worker.languages), slots=settings.slots)
+        await stop.wait()
+        log.info("worker.draining")
+        # The evaluations still running need this loop: the drain waits in a thread.
+        await asyncio.to_thread(worker.stop)
+        log.info("worker.drained")
+    finally:
+        await services.stop()
+
+
+def main() -> None:
+    """``python -m coderunner.entrypoints.worker``: settings from the environment, logs configured."""
+    from coderunner.errors import CoderunnerError
+    from coderunner.logs import configure_logging
+    from coderunner.settings import load_settings
+
+    settings = load_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    try:
+        asyncio.run(work(settings))
+    except (CoderunnerError, OSError) as exc:
+        log.error("worker.cannot_start", error=str(exc))
+        raise SystemExit(2) from exc
+    except Exception as exc:
+        log.exception("worker.crashed", error_class=type(exc).__name__)
+        raise SystemExit(1) from exc
+
+
+if __name__ == "__main__":
+    main()

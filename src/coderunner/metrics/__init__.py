@@ -1,0 +1,1 @@
+"""ADAPTER: the ``Metrics`` port (``service/ports.py``) on prometheus-client."""
