@@ -51,6 +51,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="a setting for the server, e.g. CODERUNNER_SLOTS=4 (repeatable; default: the service's defaults)",
     )
     parser.add_argument(
+        "--isolation",
+        choices=("container", "namespaces"),
+        help="the server's CODERUNNER_ISOLATION (default: the service's default); the seed design runs beside it",
+    )
+    parser.add_argument(
         "--broker-url",
         default=os.environ.get("CODERUNNER_BENCH_BROKER_URL", "redis://127.0.0.1:6379/0"),
         help="Redis for the distributed path: an API node and 2 workers (scripts/start-redis.sh starts one)",
@@ -71,6 +76,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if any("=" not in item for item in args.server_env):
         parser.error("--server-env takes NAME=VALUE")
     args.server_env = dict(item.split("=", 1) for item in args.server_env)
+    if args.isolation:
+        args.server_env["CODERUNNER_ISOLATION"] = args.isolation
+        os.environ["CODERUNNER_ISOLATION"] = args.isolation  # the in-process phases profile too
     if args.quick:
         args.rounds, args.seed_count = 1, 1
     return args

@@ -27,6 +27,7 @@ from coderunner.sandbox.docker_sandbox import DockerSandbox
 from coderunner.sandbox.engine import connect
 from coderunner.sandbox.hardening import LABEL_INSTANCE, LABEL_ROLE, ROLE_SANDBOX, SandboxPolicy
 from coderunner.sandbox.images import ImageBuilder
+from coderunner.sandbox.namespace_sandbox import NamespaceSandbox
 from coderunner.service.ports import Metrics
 
 TEST_INSTANCE = f"test-{os.getpid()}"
@@ -36,6 +37,7 @@ CPP_IMAGE = "coderunner-cpp"
 CPP_COMPILE = ("g++", "-std=gnu++17", "-O2", "-o", "program", "solution.cpp")
 COMPILE_LIMITS = StepLimits(wall_s=20, memory_mb=512, cpus=1.0, output_limit_bytes=64 * 1024)
 RUN_LIMITS = StepLimits(wall_s=5, memory_mb=128, cpus=1.0, output_limit_bytes=64 * 1024)
+ISOLATIONS = ("container", "namespaces")
 NO_ENGINE = "no Docker engine answers: run scripts/provision-engine.sh"
 
 _engine_used: list[bool] = []
@@ -105,10 +107,19 @@ def cpp_image(docker_client: docker.DockerClient) -> str:
     return str(ImageBuilder(docker_client).ensure(CPP_IMAGE).id)
 
 
+@pytest.fixture(params=ISOLATIONS)
+def isolation(request: pytest.FixtureRequest) -> str:
+    """Each isolation mode in turn (CODERUNNER_ISOLATION): every test of the sandbox port runs in both."""
+    return str(request.param)
+
+
 @pytest.fixture
-def sandbox(docker_client: docker.DockerClient, cpp_image: str) -> Iterator[DockerSandbox]:
-    """A DockerSandbox labelled with this test run; the test fails if it leaves a container."""
-    yield make_sandbox(docker_client)
+def sandbox(docker_client: docker.DockerClient, cpp_image: str, isolation: str) -> Iterator[DockerSandbox]:
+    """A sandbox of the ``isolation`` mode labelled with this test run; the test fails if
+    it leaves a container once the sandbox is closed (serving containers live until then)."""
+    box = make_sandbox(docker_client, isolation=isolation)
+    yield box
+    box.close()
     left = _remove_all(run_containers(docker_client))
     if left:
         pytest.fail(f"the test left sandbox containers behind (now removed): {left}")
@@ -119,9 +130,11 @@ def make_sandbox(
     *,
     instance: str = TEST_INSTANCE,
     policy: SandboxPolicy | None = None,
+    isolation: str = "container",
     metrics: Metrics | None = None,
 ) -> DockerSandbox:
-    return DockerSandbox(
+    kind = NamespaceSandbox if isolation == "namespaces" else DockerSandbox
+    return kind(
         client,
         ImageBuilder(client),
         policy=policy or SandboxPolicy(),
@@ -187,6 +200,20 @@ def shell_job_fixture() -> Callable[..., SandboxJob]:
 def make_sandbox_fixture(docker_client: docker.DockerClient, cpp_image: str) -> Callable[..., DockerSandbox]:
     """``make_sandbox(instance=..., policy=..., metrics=...)`` → another DockerSandbox of this test run."""
     return lambda **kwargs: make_sandbox(docker_client, **kwargs)
+
+
+@pytest.fixture(name="leftovers")
+def leftovers_fixture(docker_client: docker.DockerClient, sandbox: DockerSandbox) -> Callable[[], list[Container]]:
+    """``leftovers()`` → this run's sandbox containers that outlived their job: at once for
+    single-use containers; a serving sandbox's containers outlive jobs by design, so for
+    one it is what outlives the sandbox (closed first)."""
+
+    def left() -> list[Container]:
+        if isinstance(sandbox, NamespaceSandbox):
+            sandbox.close()
+        return run_containers(docker_client)
+
+    return left
 
 
 @pytest.fixture(name="containers")

@@ -27,12 +27,13 @@ echo "deb $mirror $suite main" >"$root/etc/apt/sources.list"
 printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' >"$root/etc/apt/apt.conf.d/90coderunner"
 
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
-cp "$here/../supervisor/crsup.c" "$root/tmp/crsup.c"
+mkdir "$root/tmp/crsup"
+cp "$here"/../supervisor/*.c "$here"/../supervisor/*.h "$root/tmp/crsup/"
 in_root apt-get update -qq >&2
 in_root apt-get install -y -qq $build_only >&2
-in_root gcc -O2 -Wall -Wextra -Werror -o /usr/local/bin/crsup /tmp/crsup.c
+in_root gcc -O2 -Wall -Wextra -Werror -o /usr/local/bin/crsup /tmp/crsup/crsup.c
 in_root apt-get purge -y -qq --auto-remove $build_only >&2
-rm "$root/tmp/crsup.c"
+rm -r "$root/tmp/crsup"
 if in_root sh -c 'command -v cc || command -v gcc || command -v g++' >&2; then
   echo "build-rootfs: a compiler survived the purge" >&2
   exit 1

@@ -22,15 +22,18 @@
  * init), so nothing a step leaves behind survives into the next one; as child subreaper
  * crsup reaps whatever it orphaned.
  *
- * Memory. A step's peak is the larger of its RSS (ru_maxrss) and how far the container's
+ * Memory. With `memory_kb` (a session, whose container is sized for its largest phase),
+ * a step whose anonymous plus tmpfs memory grows past it, sampled as below, is killed and
+ * reported oom=1 (so is one whose RSS peak passed it). A step's peak is the larger of its RSS (ru_maxrss) and how far the container's
  * memory cgroup grew above its level at the step's start, sampled at least every 10 ms:
  * memory-backed files (memfd, tmpfs, /dev/shm) count, as the memory limit counts them.
  * When the step's run saw an OOM kill, the cgroup was full: the peak is at least the
  * limit minus that starting level.
  *
- * Usage: crsup [--as UID] BATCHFILE, or crsup --as UID --exec ARGV...
+ * Usage: crsup [--as UID] BATCHFILE, or crsup --as UID --exec ARGV..., or crsup --serve
+ * (serve.h: many submissions, each in fresh namespaces; session.h).
  * BATCHFILE lines, fields separated by TAB:
- *   budget_ms N | cpu_s N | output_cap BYTES | file_size BYTES | stop_on_failure 0|1
+ *   budget_ms N | cpu_s N | output_cap BYTES | file_size BYTES | stop_on_failure 0|1 | memory_kb N
  *   step NAME STDIN(-|path) REPORT(0|1) ARGV0 [ARGV...]
  * Output per started step:
  *   "S NAME exit=E signal=S wall_ms=W cpu_ms=C peak_kb=M timed_out=T capped=K oom=O
@@ -80,6 +83,8 @@ static long cpu_s = 30;
 static size_t output_cap = 1 << 20;
 static long long file_size = -1; /* RLIMIT_FSIZE of each step; -1: inherited */
 static int stop_on_failure = 0;
+static long long memory_kb = 0; /* a step whose peak passes this is killed (oom=1); 0: the cgroup's limit only */
+static int in_session = 0;        /* --serve: pid 1 of a submission's namespaces, holding their capabilities */
 static uid_t step_uid = 0; /* --as: the identity of every step; 0: crsup's own */
 /* The container's memory cgroup (v2, or v1): current usage, limit, OOM kill count. */
 static const char *const usage_files[] = {"/sys/fs/cgroup/memory.current", "/sys/fs/cgroup/memory/memory.usage_in_bytes"};
@@ -122,9 +127,7 @@ static long long number(const char *value) {
   return n;
 }
 
-static void parse_batch(const char *path) {
-  FILE *f = fopen(path, "re");
-  if (!f) die("cannot open batch file");
+static void parse_batch(FILE *f) {
   char *line = NULL;
   size_t cap = 0;
   ssize_t n;
@@ -140,6 +143,7 @@ static void parse_batch(const char *path) {
     else if (strcmp(key, "output_cap") == 0) output_cap = (size_t)number(value);
     else if (strcmp(key, "file_size") == 0) file_size = number(value);
     else if (strcmp(key, "stop_on_failure") == 0) stop_on_failure = number(value) != 0;
+    else if (strcmp(key, "memory_kb") == 0) memory_kb = number(value);
     else if (strcmp(key, "step") == 0) {
       if (nsteps == MAX_STEPS) { errno = E2BIG; die("too many steps"); }
       struct step *s = &steps[nsteps++];
@@ -194,6 +198,24 @@ static long long read_number(int fd) {
 /* Bytes charged to the container's memory cgroup now, or -1 when unknown. */
 static long long memory_usage(void) { return usage_fd >= 0 ? read_number(usage_fd) : -1; }
 
+/* Anonymous and tmpfs/shm memory of the container's cgroup in bytes (no page cache: a
+ * warm container has already paid for the toolchain's files), or -1. */
+static long long memory_charged(void) {
+  static const char *const stat_files[] = {"/sys/fs/cgroup/memory.stat", "/sys/fs/cgroup/memory/memory.stat"};
+  static const char *const keys[][2] = {{"anon", "shmem"}, {"total_rss", "total_shmem"}};
+  for (size_t i = 0; i < 2; i++) {
+    FILE *f = fopen(stat_files[i], "re");
+    if (!f) continue;
+    char key[64];
+    long long value, sum = 0;
+    while (fscanf(f, "%63s %lld", key, &value) == 2)
+      if (strcmp(key, keys[i][0]) == 0 || strcmp(key, keys[i][1]) == 0) sum += value;
+    fclose(f);
+    return sum;
+  }
+  return -1;
+}
+
 static long long memory_limit(void) {
   for (size_t i = 0; i < 2; i++) {
     int fd = open(limit_files[i], O_RDONLY | O_CLOEXEC);
@@ -219,7 +241,12 @@ static void kill_all(pid_t pgid) {
 }
 
 /* Every process the steps' UID runs, except this one and the container's init. */
-static void kill_everything_else(pid_t pgid) { as_step_user(kill_all, pgid); }
+static void kill_everything_else(pid_t pgid) {
+  /* In a session, this process is the init of the submission's PID namespace and holds
+   * CAP_KILL there: kill(-1) reaches every other process of the namespace directly. */
+  if (in_session) kill_all(pgid);
+  else as_step_user(kill_all, pgid);
+}
 
 /* Becomes uid:uid with no capability at all and no way to regain one; exits 126 (the
  * reason on stderr) rather than run anything with more. */
@@ -272,6 +299,8 @@ static int open_stdin(const char *path) {
   return fd;
 }
 
+#include "session.h"
+
 static void child(const struct step *s, int out_w, int err_w, int rep_w) {
   setpgid(0, 0);
   /* When the container runs out of memory, the kernel must pick the program, not us:
@@ -304,6 +333,7 @@ static void child(const struct step *s, int out_w, int err_w, int rep_w) {
     struct rlimit fsize = {(rlim_t)file_size, (rlim_t)file_size};
     if (setrlimit(RLIMIT_FSIZE, &fsize) < 0) { perror("crsup: RLIMIT_FSIZE"); _exit(126); }
   }
+  if (in_session) session_step_limits();
   signal(SIGPIPE, SIG_DFL);
   execvp(s->argv[0], s->argv);
   fprintf(stderr, "crsup: cannot execute %s: %s\n", s->argv[0], strerror(errno));
@@ -314,15 +344,16 @@ static void open_capture(struct capture *c, int *write_end) {
   int fds[2];
   /* A pipe belongs to its creator's filesystem UID: made as the step's user, so that the
    * step may reopen its own ends by name (/dev/stdout, /dev/fd/3). */
+  uid_t old_fsuid = 0, old_fsgid = 0;
   if (step_uid != 0) {
-    setfsgid(step_uid);
-    setfsuid(step_uid);
+    old_fsgid = (uid_t)setfsgid(step_uid);
+    old_fsuid = (uid_t)setfsuid(step_uid);
     if ((uid_t)setfsuid((uid_t)-1) != step_uid) die("setfsuid");
   }
   int made = pipe2(fds, O_CLOEXEC);
   if (step_uid != 0) {
-    setfsuid(0);
-    setfsgid(0);
+    setfsuid(old_fsuid);
+    setfsgid(old_fsgid);
   }
   if (made < 0) die("pipe");
   c->fd = fds[0];
@@ -363,6 +394,7 @@ static int run_step(const struct step *s, long long deadline) {
   if (s->report) open_capture(&cap[2], &rep_w);
   long oom_before = oom_kills();
   long long usage_start = memory_usage(), usage_peak = usage_start;
+  long long charged_start = memory_kb > 0 ? memory_charged() : -1;
   long long start = now_ms();
   pid_t pid;
   /* EAGAIN: the pids limit is still full of a previous step's dying processes. */
@@ -383,7 +415,7 @@ static int run_step(const struct step *s, long long deadline) {
    * the next tick (-1 on kernels without pidfd_open: the tick still catches it). */
   int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
-  int timed_out = 0, capped = 0, exited = 0, stopped = 0, status = 0;
+  int timed_out = 0, capped = 0, exited = 0, stopped = 0, status = 0, over = 0;
   struct rusage usage;
   memset(&usage, 0, sizeof usage);
   for (;;) {
@@ -405,6 +437,10 @@ static int run_step(const struct step *s, long long deadline) {
     /* Also once the step has exited: the tmpfs files it leaves are still its memory. */
     long long usage = memory_usage();
     if (usage > usage_peak) usage_peak = usage;
+    if (memory_kb > 0 && !over && charged_start >= 0 && (memory_charged() - charged_start) / 1024 > memory_kb) {
+      over = 1;
+      kill_everything_else(pid);
+    }
     struct pollfd pfd[4];
     int map[4], nfds = 0;
     for (int i = 0; i < 3; i++)
@@ -454,6 +490,8 @@ static int run_step(const struct step *s, long long deadline) {
     if (limit > usage_peak) usage_peak = limit;
     if ((usage_peak - usage_start) / 1024 > peak_kb) peak_kb = (usage_peak - usage_start) / 1024;
   }
+  /* Past the phase's own memory limit in a container sized for a larger one (a session). */
+  if (memory_kb > 0 && (over || usage.ru_maxrss > memory_kb)) oom = 1;
 
   char header[512];
   int hlen = snprintf(header, sizeof header,
@@ -469,6 +507,24 @@ static int run_step(const struct step *s, long long deadline) {
   return code == 0 && !timed_out && !capped && !oom;
 }
 
+/* Runs the parsed steps within the phase's budget, then ends the report with "E";
+ * returns 1 when every step ran and succeeded. */
+static int run_batch(void) {
+  long long deadline = now_ms() + budget_ms;
+  int all_ok = 1;
+  for (int i = 0; i < nsteps; i++) {
+    if (now_ms() >= deadline) { all_ok = 0; break; }
+    if (!run_step(&steps[i], deadline)) {
+      all_ok = 0;
+      if (stop_on_failure) break;
+    }
+  }
+  write_all("E\n", 2);
+  return all_ok;
+}
+
+#include "serve.h"
+
 static uid_t parse_uid(const char *value) {
   long long n = number(value);
   if (n <= 0 || n > 0x7fffffff) { errno = EINVAL; die("--as needs a user id other than 0"); }
@@ -476,6 +532,7 @@ static uid_t parse_uid(const char *value) {
 }
 
 int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--serve") == 0) return serve(argc - 2, argv + 2);
   int arg = 1;
   if (argc > 2 && strcmp(argv[1], "--as") == 0) {
     step_uid = parse_uid(argv[2]);
@@ -507,12 +564,9 @@ int main(int argc, char **argv) {
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) die("PR_SET_CHILD_SUBREAPER");
   signal(SIGPIPE, SIG_IGN);
   for (size_t i = 0; i < 2 && usage_fd < 0; i++) usage_fd = open(usage_files[i], O_RDONLY | O_CLOEXEC);
-  parse_batch(argv[arg]);
-  long long deadline = now_ms() + budget_ms;
-  for (int i = 0; i < nsteps; i++) {
-    if (now_ms() >= deadline) break;
-    if (!run_step(&steps[i], deadline) && stop_on_failure) break;
-  }
-  write_all("E\n", 2);
+  FILE *batch = fopen(argv[arg], "re");
+  if (!batch) die("cannot open batch file");
+  parse_batch(batch);
+  run_batch();
   return 0;
 }

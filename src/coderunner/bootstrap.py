@@ -6,6 +6,7 @@ import asyncio
 import concurrent.futures
 from dataclasses import dataclass, field
 
+import docker
 import structlog
 from sqlalchemy import Engine
 
@@ -24,12 +25,13 @@ from coderunner.publish.webhooks import HttpWebhookSender
 from coderunner.sandbox.docker_sandbox import DockerSandbox
 from coderunner.sandbox.engine import connect
 from coderunner.sandbox.images import ImageBuilder
+from coderunner.sandbox.namespace_sandbox import NamespaceSandbox
 from coderunner.service.access import Access
 from coderunner.service.consumer import Consumer
 from coderunner.service.dispatcher import Dispatcher, DispatchPolicy, RenderExecution
 from coderunner.service.keys import ApiKeys
 from coderunner.service.pipeline import Pipeline
-from coderunner.service.ports import EventSink
+from coderunner.service.ports import EventSink, Metrics
 from coderunner.service.queue_scheduler import QueueScheduler
 from coderunner.service.recovery import recover
 from coderunner.service.scheduler import Scheduler
@@ -187,14 +189,7 @@ def _embedded_services(settings: Settings, render_execution: RenderExecution | N
     store = SqlExecutionStore(engine)
     client = connect(settings.docker_host)
     images = ImageBuilder(client, settings.images_dir, metrics=metrics)
-    sandbox = DockerSandbox(
-        client,
-        images,
-        policy=settings.sandbox_policy(),
-        instance=settings.instance_name,
-        uid_base=settings.uid_base,
-        metrics=metrics,
-    )
+    sandbox = build_sandbox(settings, client, images, metrics)
     dispatcher = build_dispatcher(settings, engine, store, render_execution)
     pipeline = Pipeline(
         store,
@@ -255,6 +250,26 @@ def build_dispatcher(
             lease_s=settings.webhook_timeout_s + 30,
         ),
     )
+
+
+def build_sandbox(
+    settings: Settings, client: docker.DockerClient, images: ImageBuilder, metrics: Metrics
+) -> DockerSandbox:
+    """The sandbox ``settings.isolation`` names: single-use containers, or serving ones."""
+    policy, instance, uid_base = settings.sandbox_policy(), settings.instance_name, settings.uid_base
+    if settings.isolation == "namespaces":
+        # Every running submission holds a container: keep as many as run at once.
+        return NamespaceSandbox(
+            client,
+            images,
+            policy=policy,
+            instance=instance,
+            uid_base=uid_base,
+            recycle_after=settings.recycle_after,
+            keep=settings.slots,
+            metrics=metrics,
+        )
+    return DockerSandbox(client, images, policy=policy, instance=instance, uid_base=uid_base, metrics=metrics)
 
 
 def check_language_settings(settings: Settings) -> None:

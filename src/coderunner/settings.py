@@ -10,7 +10,7 @@ import os
 import socket
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
@@ -63,6 +63,12 @@ class Settings(DeliverySettings):
     # a language never used costs nothing.
     warm_pool_size: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 1)), ge=0, le=64)
     warm_pool_sizes: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
+    # "container": one fresh container per submission (removed after it). "namespaces": the
+    # pools' containers live on and serve one submission at a time, each in fresh user, PID,
+    # IPC, network, mount and UTS namespaces (README, threat model); a container is replaced
+    # after recycle_after submissions, or after one that did not end cleanly.
+    isolation: Literal["container", "namespaces"] = "container"
+    recycle_after: int = Field(100, ge=1, le=100_000)
     # Default limits of a submission: each language declares its own (C++: the seed's 256 MB,
     # 0.5 CPU, 30 s); a value set here overrides it for every language, and language_limits
     # ('{"cpp": {"timeout_s": 10}}') for one. Range-checked by Limits.

@@ -46,7 +46,7 @@ from coderunner.sandbox.images import ImageBuilder
 from coderunner.sandbox.pool import WarmContainer, WarmPool
 from coderunner.sandbox.reaper import Reaper
 from coderunner.sandbox.seccomp import check_profile, default_profile
-from coderunner.sandbox.supervisor import check_job, read_outcomes, render_batch
+from coderunner.sandbox.supervisor import check_job, read_outcomes, render_batch, with_lost_step
 from coderunner.sandbox.users import UidAllocator
 from coderunner.service.ports import Metrics, NoMetrics
 
@@ -380,19 +380,7 @@ class DockerSandbox:
     @staticmethod
     def _outcomes(result: ExecResult, steps: tuple[Step, ...], limits: StepLimits) -> tuple[ProcessOutcome, ...]:
         outcomes, complete = read_outcomes(result.stdout, steps, limits)
-        if complete:
-            return outcomes
-        first_missing = next((i for i, o in enumerate(outcomes) if o.status is ProcessStatus.NOT_RUN), None)
-        if first_missing is None:
-            return outcomes
-        # The step that was running when the supervisor was lost: still running at the
-        # outside deadline (a timeout), or lost with the supervisor, which the steps cannot
-        # signal: the sandbox lost track of it (internal_error, never a pass).
-        if result.deadline_hit:
-            lost = ProcessOutcome(ProcessStatus.TIMEOUT, wall_ms=int(limits.wall_s * 1000))
-        else:
-            lost = ProcessOutcome(ProcessStatus.INTERNAL_ERROR)
-        return (*outcomes[:first_missing], lost, *outcomes[first_missing + 1 :])
+        return outcomes if complete else with_lost_step(outcomes, deadline_hit=result.deadline_hit, limits=limits)
 
     def _remove(self, handle: _Handle) -> None:
         """Removes the handle's container, then frees its UIDs; when the engine does not

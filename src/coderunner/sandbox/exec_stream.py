@@ -53,7 +53,7 @@ def run_exec(
             sock.settimeout(max(0.1, deadline - time.monotonic()))
             sock.sendall(stdin)
             sock.shutdown(socket.SHUT_WR)
-        reader = _FrameReader(sock)
+        reader = FrameReader(sock)
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -98,7 +98,7 @@ def _exit_code(api: Any, exec_id: str, until: float) -> int | None:
         time.sleep(0.01)
 
 
-class _FrameReader:
+class FrameReader:
     """Docker's multiplexed stream: 8-byte header (stream, 0, 0, 0, big-endian size), payload."""
 
     def __init__(self, sock: socket.socket) -> None:

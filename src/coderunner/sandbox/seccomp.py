@@ -45,6 +45,38 @@ def _load(images_dir: Path) -> str:
     return text
 
 
+# What crsup --serve needs beyond the shipped profile, and nothing more: one unshare with
+# exactly the session's namespaces, and mounts with exactly the flags of its set-up (mount
+# propagation made private; tmpfs nosuid,nodev with or without noexec). Its steps get an
+# inner filter (docker/supervisor/session.h) that forbids both again.
+_CLONE_NEWNS, _CLONE_NEWUTS, _CLONE_NEWIPC = 0x20000, 0x4000000, 0x8000000
+_CLONE_NEWUSER, _CLONE_NEWPID, _CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
+SESSION_UNSHARE = _CLONE_NEWUSER | _CLONE_NEWNS | _CLONE_NEWPID | _CLONE_NEWIPC | _CLONE_NEWNET | _CLONE_NEWUTS
+_MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REC, _MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
+SESSION_MOUNT_FLAGS = (_MS_REC | _MS_PRIVATE, _MS_NOSUID | _MS_NODEV, _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
+
+
+def namespaces_profile(text: str) -> str:
+    """``text`` (a checked profile) plus the session set-up's ``unshare`` and ``mount`` calls.
+
+    >>> '"unshare"' in namespaces_profile(default_profile())
+    True
+    """
+    profile = json.loads(text)
+    rules = [_allow("unshare", 0, SESSION_UNSHARE)]
+    rules += [_allow("mount", 3, flags) for flags in SESSION_MOUNT_FLAGS]
+    profile["syscalls"] = [*profile["syscalls"], *rules]
+    return json.dumps(profile)
+
+
+def _allow(name: str, index: int, value: int) -> dict[str, object]:
+    return {
+        "names": [name],
+        "action": "SCMP_ACT_ALLOW",
+        "args": [{"index": index, "value": value, "op": "SCMP_CMP_EQ"}],
+    }
+
+
 def check_profile(text: str) -> None:
     """Raises ValueError unless ``text`` is a seccomp profile that denies what it does not list."""
     try:

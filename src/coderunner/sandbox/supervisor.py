@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import signal
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from coderunner.domain.outcome import ProcessOutcome, ProcessStatus
 from coderunner.domain.sandbox_job import SandboxJob, Step, StepLimits
@@ -87,9 +87,11 @@ def render_batch(
     stop_on_failure: bool,
     file_size_bytes: int,
     phase: str = "steps",
+    memory_kb: int | None = None,
 ) -> bytes:
     """The batch file crsup executes for one phase; InvalidJob names a field it cannot carry.
-    ``file_size_bytes`` is each step's RLIMIT_FSIZE.
+    ``file_size_bytes`` is each step's RLIMIT_FSIZE; ``memory_kb``, when given, a memory
+    limit crsup itself enforces (for a container sized for a larger phase).
 
     >>> render_batch([Step("t1", ("./program",))], StepLimits(1, 64, 1, 10), stop_on_failure=False, file_size_bytes=99)
     b'budget_ms\\t1000\\ncpu_s\\t1\\noutput_cap\\t10\\nfile_size\\t99\\nstop_on_failure\\t0\\nstep\\tt1\\t-\\t0\\t./program\\n'
@@ -103,6 +105,8 @@ def render_batch(
         f"file_size\t{file_size_bytes}",
         f"stop_on_failure\t{int(stop_on_failure)}",
     ]
+    if memory_kb is not None:
+        lines.append(f"memory_kb\t{memory_kb}")
     names: set[str] = set()
     for index, step in enumerate(steps):
         where = f"{phase}[{index}]"
@@ -131,34 +135,68 @@ def render_batch(
     return ("\n".join(lines) + "\n").encode()
 
 
-def read_outcomes(stream: bytes, steps: Sequence[Step], limits: StepLimits) -> tuple[tuple[ProcessOutcome, ...], bool]:
+def read_outcomes(
+    stream: bytes | bytearray, steps: Sequence[Step], limits: StepLimits, *, start: int = 0
+) -> tuple[tuple[ProcessOutcome, ...], bool]:
     """Outcomes aligned with ``steps`` and whether the report was complete.
 
     A step with no record never started (NOT_RUN); an incomplete report (crsup killed or
     frozen by the program, container removed at the outside deadline) leaves the steps it
-    did not report as NOT_RUN, which grading counts as failed.
+    did not report as NOT_RUN, which grading counts as failed. The report starts at
+    ``start`` (a session's run report follows its compile report).
     """
     by_name: dict[str, ProcessOutcome] = {}
-    position = 0
-    complete = False
-    while position < len(stream):
-        if stream.startswith(b"E\n", position):
-            complete = True
-            break
+    with memoryview(stream) as view:  # one copy of each byte string, not a slice and then its bytes
+        for match, spans in _records(stream, start):
+            blobs = [bytes(view[begin:end]) for begin, end in spans]
+            by_name[match["name"].decode()] = _outcome(match, blobs, limits)
+    outcomes = tuple(by_name.get(step.name, ProcessOutcome(ProcessStatus.NOT_RUN)) for step in steps)
+    return outcomes, report_end(stream, start) is not None
+
+
+def with_lost_step(
+    outcomes: tuple[ProcessOutcome, ...], *, deadline_hit: bool, limits: StepLimits
+) -> tuple[ProcessOutcome, ...]:
+    """``outcomes`` of an incomplete report with the step that was running when the
+    supervisor was lost marked: still running at the outside deadline (a timeout), or lost
+    with the supervisor, which the steps cannot signal: the sandbox lost track of it
+    (internal_error, never a pass)."""
+    first_missing = next((i for i, o in enumerate(outcomes) if o.status is ProcessStatus.NOT_RUN), None)
+    if first_missing is None:
+        return outcomes
+    if deadline_hit:
+        lost = ProcessOutcome(ProcessStatus.TIMEOUT, wall_ms=int(limits.wall_s * 1000))
+    else:
+        lost = ProcessOutcome(ProcessStatus.INTERNAL_ERROR)
+    return (*outcomes[:first_missing], lost, *outcomes[first_missing + 1 :])
+
+
+def report_end(stream: bytes | bytearray, start: int = 0) -> int | None:
+    """Where the first complete report in ``stream`` ends (just past its ``E``); None when
+    it is cut short. A session's stream holds the compile report, then maybe the run's."""
+    position = start
+    for _, spans in _records(stream, start):
+        position = spans[-1][1]
+    return position + 2 if stream.startswith(b"E\n", position) else None
+
+
+def _records(stream: bytes | bytearray, start: int) -> Iterator[tuple[re.Match[bytes], list[tuple[int, int]]]]:
+    """Each whole step record of the report at ``start`` in ``stream``, up to its end or a
+    cut: its header and where its three byte strings lie (not copied: they can be large)."""
+    position = start
+    while position < len(stream) and not stream.startswith(b"E\n", position):
         match = _HEADER.match(stream, position)
         if match is None:
-            break
+            return
         position = match.end()
         sizes = [int(match[k]) for k in ("out", "err", "rep")]
         if position + sum(sizes) > len(stream):
-            break
-        blobs = []
+            return
+        spans = []
         for size in sizes:
-            blobs.append(stream[position : position + size])
+            spans.append((position, position + size))
             position += size
-        by_name[match["name"].decode()] = _outcome(match, blobs, limits)
-    outcomes = tuple(by_name.get(step.name, ProcessOutcome(ProcessStatus.NOT_RUN)) for step in steps)
-    return outcomes, complete
+        yield match, spans
 
 
 def _outcome(match: re.Match[bytes], blobs: list[bytes], limits: StepLimits) -> ProcessOutcome:

@@ -19,7 +19,8 @@ from coderunner.domain.submission import Submission
 
 
 class Sandbox(Protocol):
-    """Runs a job in a fresh, hardened, single-use container.
+    """Runs a job in a fresh, hardened sandbox: a single-use container, or fresh
+    namespaces in a container that serves one job at a time (CODERUNNER_ISOLATION).
 
     ``execute`` raises ``SandboxUnavailable`` / ``SandboxFailure`` for our failures; what
     the submitted program does is reported in the returned ``SandboxRun``. Cancelling the

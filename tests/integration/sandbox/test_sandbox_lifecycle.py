@@ -34,16 +34,16 @@ SHORT = StepLimits(wall_s=1, memory_mb=64, cpus=1.0, output_limit_bytes=1024)
     ],
 )
 async def test_the_container_is_removed_whatever_the_outcome(
-    sandbox: DockerSandbox, shell_job: JobOf, containers: Containers, script: str, status: ProcessStatus
+    sandbox: DockerSandbox, shell_job: JobOf, leftovers: Containers, script: str, status: ProcessStatus
 ) -> None:
     outcome = (await sandbox.execute(shell_job(script, run_limits=SHORT))).run[0]
 
     assert status == outcome.status
-    assert [] == containers()
+    assert [] == leftovers()
 
 
 async def test_a_container_killed_under_a_running_job_is_a_sandbox_failure_and_is_removed(
-    sandbox: DockerSandbox, shell_job: JobOf, containers: Containers
+    sandbox: DockerSandbox, shell_job: JobOf, containers: Containers, leftovers: Containers
 ) -> None:
     """Our failure, so an exception (never a verdict about the program), and nothing is left."""
 
@@ -58,7 +58,7 @@ async def test_a_container_killed_under_a_running_job_is_a_sandbox_failure_and_i
     with pytest.raises(SandboxFailure, match="stopped under the job"):
         await asyncio.gather(sandbox.execute(shell_job("sleep 20")), kill_it_during_the_test())
 
-    assert [] == containers()
+    assert [] == leftovers()
 
 
 def _processes(container: Container) -> list[list[str]]:
@@ -128,7 +128,7 @@ async def test_the_reaper_removes_leftovers_of_its_instance_only(
     ],
 )
 async def test_an_invalid_step_is_refused_naming_the_field_before_any_container_exists(
-    sandbox: DockerSandbox, shell_job: JobOf, containers: Containers, step: Step, field: str
+    sandbox: DockerSandbox, shell_job: JobOf, leftovers: Containers, step: Step, field: str
 ) -> None:
     job = shell_job()
     job = SandboxJob(job.image, job.files, job.compile, job.compile_limits, (step,), job.run_limits)
@@ -138,4 +138,4 @@ async def test_an_invalid_step_is_refused_naming_the_field_before_any_container_
 
     assert field == raised.value.field
     assert field in str(raised.value)
-    assert [] == containers()
+    assert [] == leftovers()

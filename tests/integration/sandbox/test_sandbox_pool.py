@@ -35,6 +35,8 @@ def wait_for(condition: object, timeout_s: float = 20.0) -> None:
         time.sleep(0.05)
 
 
+# Single-use warm containers are the container mode's (a serving pool: test_sandbox_reuse.py).
+@pytest.mark.parametrize("isolation", ["container"], indirect=True)
 async def test_a_warm_container_serves_one_submission_and_is_replaced(
     sandbox: DockerSandbox, cpp_job: JobOf, containers: Callable[[], list[Container]]
 ) -> None:

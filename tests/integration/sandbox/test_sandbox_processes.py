@@ -99,7 +99,7 @@ async def test_a_program_ignoring_sigterm_times_out(sandbox: DockerSandbox, cpp_
 
 
 async def test_a_program_that_tries_to_stop_its_supervisor_is_timed_out_by_the_supervisor(
-    sandbox: DockerSandbox, cpp_job: JobOf, containers: Callable[[], list[Container]]
+    sandbox: DockerSandbox, cpp_job: JobOf, leftovers: Callable[[], list[Container]]
 ) -> None:
     """crsup runs as another user than the program, so its SIGSTOP fails: crsup itself ends
     the program at the budget (not the service's outside deadline, budget + grace), and a
@@ -121,7 +121,7 @@ async def test_a_program_that_tries_to_stop_its_supervisor_is_timed_out_by_the_s
     assert (ProcessStatus.TIMEOUT, "SIGKILL") == (outcome.status, outcome.signal)
     assert elapsed < SHORT.wall_s + OUTSIDE_GRACE_S + 3
     assert (ProcessStatus.SUCCESS, b"hello\n") == (status, stdout)
-    assert [] == containers()
+    assert [] == leftovers()
 
 
 ATTACK_SUPERVISOR = """
