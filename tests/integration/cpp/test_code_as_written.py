@@ -18,7 +18,7 @@ from coderunner.domain.submission import TestCase
 from coderunner.languages.cpp import CPP, toolchain
 from coderunner.sandbox.docker_sandbox import DockerSandbox
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.integration, pytest.mark.verdicts, pytest.mark.timeout(120)]
 
 GradeFn = Callable[..., Awaitable[Grade]]
 

@@ -32,7 +32,7 @@ from coderunner.domain.submission import TestCase
 from coderunner.languages.cpp import CPP, toolchain
 from coderunner.sandbox.docker_sandbox import DockerSandbox
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.integration, pytest.mark.verdicts, pytest.mark.timeout(180)]
 
 GradeFn = Callable[..., Awaitable[Grade]]
 EXERCISES: list[dict[str, Any]] = json.loads((Path(__file__).parent / "ground_truth.json").read_text())

@@ -9,7 +9,7 @@ from coderunner.domain.submission import Submission, TestCase, Tolerance
 from coderunner.languages.cpp import CPP
 from coderunner.sandbox.docker_sandbox import DockerSandbox
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.integration, pytest.mark.verdicts, pytest.mark.timeout(120)]
 
 NUMBERS = """#include <cmath>
 double sum(double a, double b) { return a + b; }

@@ -11,7 +11,7 @@ from exercise_files import check_well_formed, exercise_cases, exercise_ids, exer
 
 from coderunner.domain.outcome import Grade, Verdict
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.integration, pytest.mark.verdicts, pytest.mark.timeout(120)]
 
 GradeFn = Callable[..., Awaitable[Grade]]
 EXERCISES = exercise_paths(Path(__file__).parent)

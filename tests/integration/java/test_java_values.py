@@ -12,7 +12,7 @@ from coderunner.domain.submission import Submission, TestCase
 from coderunner.errors import TemplateError
 from coderunner.languages.java import JAVA
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.integration, pytest.mark.verdicts, pytest.mark.timeout(120)]
 
 GradeFn = Callable[..., Awaitable[Grade]]
 

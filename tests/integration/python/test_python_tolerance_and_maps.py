@@ -9,7 +9,7 @@ import pytest
 from coderunner.domain.outcome import Grade, TestStatus
 from coderunner.domain.submission import TestCase, Tolerance
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.integration, pytest.mark.verdicts, pytest.mark.timeout(120)]
 
 GradeFn = Callable[..., Awaitable[Grade]]
 
