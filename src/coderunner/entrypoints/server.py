@@ -23,8 +23,9 @@ import contextlib
 import json
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
+from typing import Any
 
 import structlog
 import uvicorn
@@ -144,6 +145,12 @@ def announce_ready(facts: dict[str, object]) -> None:
 
 def main() -> None:
     """``python -m coderunner.entrypoints.server``: settings from the environment, logs configured."""
+    run_process(serve, log, "server")
+
+
+def run_process(run: Callable[[Settings], Coroutine[Any, Any, None]], logger: Any, role: str) -> None:
+    """Runs ``run`` with settings from the environment and logs configured, as a process's
+    main: exit 2 when it cannot start (``<role>.cannot_start``), 1 when it crashes."""
     from coderunner.errors import CoderunnerError
     from coderunner.logs import configure_logging
     from coderunner.settings import load_settings
@@ -151,13 +158,13 @@ def main() -> None:
     settings = load_settings()
     configure_logging(settings.log_format, settings.log_level)
     try:
-        asyncio.run(serve(settings))
+        asyncio.run(run(settings))
     except (CoderunnerError, OSError) as exc:
-        log.error("server.cannot_start", error=str(exc))
+        logger.error(f"{role}.cannot_start", error=str(exc))
         raise SystemExit(2) from exc
     except Exception as exc:
         # One JSON event with the traceback in a field, not Python's multi-line report.
-        log.exception("server.crashed", error_class=type(exc).__name__)
+        logger.exception(f"{role}.crashed", error_class=type(exc).__name__)
         raise SystemExit(1) from exc
 
 

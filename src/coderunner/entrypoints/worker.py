@@ -20,7 +20,7 @@ import structlog
 
 from coderunner.bootstrap import build_services, build_worker
 from coderunner.entrypoints.rest.schemas import webhook_body
-from coderunner.entrypoints.server import announce_ready
+from coderunner.entrypoints.server import announce_ready, run_process
 from coderunner.settings import Settings
 
 log = structlog.get_logger("coderunner.worker")
@@ -56,20 +56,7 @@ async def work(settings: Settings) -> None:
 
 def main() -> None:
     """``python -m coderunner.entrypoints.worker``: settings from the environment, logs configured."""
-    from coderunner.errors import CoderunnerError
-    from coderunner.logs import configure_logging
-    from coderunner.settings import load_settings
-
-    settings = load_settings()
-    configure_logging(settings.log_format, settings.log_level)
-    try:
-        asyncio.run(work(settings))
-    except (CoderunnerError, OSError) as exc:
-        log.error("worker.cannot_start", error=str(exc))
-        raise SystemExit(2) from exc
-    except Exception as exc:
-        log.exception("worker.crashed", error_class=type(exc).__name__)
-        raise SystemExit(1) from exc
+    run_process(work, log, "worker")
 
 
 if __name__ == "__main__":
