@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from coderunner.domain.grading import TEST_TEXT_LIMIT, limit_outcome, text
+from coderunner.domain.grading import TEST_TEXT_LIMIT, limit_outcome, measured_outcome, text
 from coderunner.domain.outcome import AssertionFailure, ProcessOutcome, ProcessStatus, TestOutcome, TestStatus
 
 
@@ -17,14 +17,7 @@ def judge_output(test_id: str, expected: str, outcome: ProcessOutcome) -> TestOu
     """The TestOutcome of one run of a whole program."""
     if (limited := limit_outcome(test_id, outcome)) is not None:
         return limited
-    stdout = text(outcome.stdout, TEST_TEXT_LIMIT)
-    base = TestOutcome(
-        test_id,
-        TestStatus.FAILED,
-        duration_ms=outcome.wall_ms,
-        stdout=stdout,
-        stderr=text(outcome.stderr, TEST_TEXT_LIMIT),
-    )
+    base = measured_outcome(test_id, outcome)
     if outcome.signal:
         return replace(base, status=TestStatus.RUNTIME_ERROR, message=f"killed by {outcome.signal}")
     if outcome.status is not ProcessStatus.SUCCESS or outcome.exit_code:
@@ -34,7 +27,7 @@ def judge_output(test_id: str, expected: str, outcome: ProcessOutcome) -> TestOu
     if normalise_output(outcome.stdout) == normalise_output(expected.encode()):
         return replace(base, status=TestStatus.PASSED)
     shown = text(expected.encode(), TEST_TEXT_LIMIT)
-    failure = AssertionFailure("stdout == expected_output", expected=shown, actual=stdout)
+    failure = AssertionFailure("stdout == expected_output", expected=shown, actual=base.stdout)
     return replace(base, failures=(failure,), message="the output differs from the expected output")
 
 

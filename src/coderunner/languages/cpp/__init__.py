@@ -14,13 +14,13 @@ from __future__ import annotations
 import secrets
 import time
 
-from coderunner.domain.grading import grade_run
-from coderunner.domain.outcome import Grade, ProcessOutcome, TestOutcome
+from coderunner.domain.outcome import Grade
 from coderunner.domain.sandbox_job import SandboxJob, SandboxRun, Step
 from coderunner.domain.submission import Limits, Mode, Submission
 from coderunner.languages.cpp import toolchain
 from coderunner.languages.cpp.judge import judge_doubt, judge_function, judge_program
 from coderunner.languages.cpp.program import Plan, build
+from coderunner.languages.planned import generated_program, grade_plan, plan_of
 from coderunner.languages.plugin import GeneratedProgram
 
 GENERATOR = "coderunner-cpp-doctest/1"
@@ -74,15 +74,7 @@ class CppLanguage:
             run=run,
             run_limits=limits.run_step,
         )
-        return GeneratedProgram(
-            job=job,
-            source=harness.source,
-            generator=GENERATOR,
-            test_count=len(plan.tests),
-            custom_validation_used=any(t.custom for t in plan.tests),
-            generation_ms=round((time.perf_counter() - started) * 1000),
-            context=plan,
-        )
+        return generated_program(job, plan, source=harness.source, generator=GENERATOR, started=started)
 
     @staticmethod
     def _function_steps(
@@ -104,20 +96,10 @@ class CppLanguage:
 
     def grade(self, submission: Submission, program: GeneratedProgram, run: SandboxRun) -> Grade:
         """The Grade of a finished job; never raises for anything the submission did."""
-        plan = program.context
-        if not isinstance(plan, Plan):
-            raise TypeError("grade() needs the GeneratedProgram that generate() returned")
+        plan = plan_of(program, Plan)
         if (unfit := judge_doubt(plan, run)) is not None:
             return unfit
-        judge_one = judge_program if plan.mode is Mode.PROGRAM else judge_function
-
-        def judge(index: int, outcome: ProcessOutcome) -> TestOutcome:
-            return judge_one(plan.tests[index], outcome)
-
-        details = {"mode": plan.mode.value}
-        if plan.target:
-            details["function"] = plan.target
-        return grade_run(run, [t.test_id for t in plan.tests], judge, details)
+        return grade_plan(plan, run, function=judge_function, program=judge_program)
 
 
 CPP = CppLanguage()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from coderunner.domain.grading import GRADE_TEXT_LIMIT, TEST_TEXT_LIMIT, limit_outcome, text
+from coderunner.domain.grading import GRADE_TEXT_LIMIT, limit_outcome, measured_outcome, text
 from coderunner.domain.outcome import (
     AssertionFailure,
     Grade,
@@ -41,13 +41,7 @@ _DOCTEST_FAILED_EXIT = 1  # what doctest's main returns when a test case failed
 def judge_function(test: PlannedTest, outcome: ProcessOutcome) -> TestOutcome:
     if (limited := limit_outcome(test.test_id, outcome)) is not None:
         return limited
-    base = TestOutcome(
-        test.test_id,
-        TestStatus.FAILED,
-        duration_ms=outcome.wall_ms,
-        stdout=text(outcome.stdout, TEST_TEXT_LIMIT),
-        stderr=text(outcome.stderr, TEST_TEXT_LIMIT),
-    )
+    base = measured_outcome(test.test_id, outcome)
     case: TestCaseReport | None = None
     problem = ""
     try:

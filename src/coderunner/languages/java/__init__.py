@@ -17,13 +17,13 @@ import secrets
 import time
 from dataclasses import replace
 
-from coderunner.domain.grading import grade_run
 from coderunner.domain.outcome import Grade, ProcessOutcome, TestOutcome, Verdict
 from coderunner.domain.sandbox_job import SandboxJob, SandboxRun, Step
 from coderunner.domain.submission import Limits, Mode, Submission
 from coderunner.languages.java import toolchain
 from coderunner.languages.java.judge import custom_lines, judge_function, judge_program
-from coderunner.languages.java.program import Plan, build
+from coderunner.languages.java.program import Plan, PlannedTest, build
+from coderunner.languages.planned import generated_program, grade_plan, plan_of
 from coderunner.languages.plugin import GeneratedProgram
 
 GENERATOR = "coderunner-java/1"
@@ -82,36 +82,22 @@ class JavaLanguage:
             run=run,
             run_limits=submission.limits.run_step,
         )
-        return GeneratedProgram(
-            job=job,
-            source=generated.files.get(f"{plan.tests_class}.java", ""),
-            generator=GENERATOR,
-            test_count=len(plan.tests),
-            custom_validation_used=any(test.custom for test in plan.tests),
-            generation_ms=round((time.perf_counter() - started) * 1000),
-            context=plan,
-        )
+        source = generated.files.get(f"{plan.tests_class}.java", "")
+        return generated_program(job, plan, source=source, generator=GENERATOR, started=started)
 
     def grade(self, submission: Submission, program: GeneratedProgram, run: SandboxRun) -> Grade:
         """The Grade of a finished job; never raises for anything the submission did."""
-        plan = program.context
-        if not isinstance(plan, Plan):
-            raise TypeError("grade() needs the GeneratedProgram that generate() returned")
+        plan = plan_of(program, Plan)
 
-        def judge(index: int, outcome: ProcessOutcome) -> TestOutcome:
-            if plan.mode is Mode.PROGRAM:
-                return judge_program(plan.tests[index], outcome)
-            return judge_function(plan.tests[index], outcome, plan.nonce)
+        def judge(test: PlannedTest, outcome: ProcessOutcome) -> TestOutcome:
+            return judge_function(test, outcome, plan.nonce)
 
         if plan.mode is Mode.FUNCTION:
             outcomes = tuple(
                 replace(o, stderr=o.stderr.removeprefix(toolchain.SECURITY_MANAGER_WARNING)) for o in run.run
             )
             run = replace(run, run=outcomes)
-        details = {"mode": plan.mode.value}
-        if plan.target:
-            details["function"] = plan.target
-        graded = grade_run(run, [t.test_id for t in plan.tests], judge, details)
+        graded = grade_plan(plan, run, function=judge, program=judge_program)
         if plan.mode is Mode.PROGRAM or graded.verdict is not Verdict.COMPILATION_ERROR:
             return graded
         return replace(

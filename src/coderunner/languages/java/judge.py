@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from coderunner.domain.grading import TEST_TEXT_LIMIT, limit_outcome, text
+from coderunner.domain.grading import TEST_TEXT_LIMIT, limit_outcome, measured_outcome, text
 from coderunner.domain.outcome import AssertionFailure, ProcessOutcome, TestOutcome, TestStatus
 from coderunner.errors import TemplateError
 from coderunner.languages.comparison import same_value, tolerance_note
@@ -32,13 +32,7 @@ _FOR_CUSTOM = {"passed": True, "failed": True, "value": False, "not_plain": Fals
 def judge_function(test: PlannedTest, outcome: ProcessOutcome, nonce: str) -> TestOutcome:
     if (limited := limit_outcome(test.test_id, outcome)) is not None:
         return limited
-    base = TestOutcome(
-        test.test_id,
-        TestStatus.FAILED,
-        duration_ms=outcome.wall_ms,
-        stdout=text(outcome.stdout, TEST_TEXT_LIMIT),
-        stderr=text(outcome.stderr, TEST_TEXT_LIMIT),
-    )
+    base = measured_outcome(test.test_id, outcome)
     if outcome.signal:
         return replace(base, status=TestStatus.RUNTIME_ERROR, message=f"killed by {outcome.signal}")
     report = _report(outcome, nonce)

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import time
 
-from coderunner.domain.grading import grade_run
-from coderunner.domain.outcome import Grade, ProcessOutcome, TestOutcome
+from coderunner.domain.outcome import Grade
 from coderunner.domain.sandbox_job import SandboxRun
 from coderunner.domain.submission import Limits, Mode, Submission
+from coderunner.languages.planned import generated_program, grade_plan, plan_of
 from coderunner.languages.plugin import GeneratedProgram
 from coderunner.languages.python import toolchain
 from coderunner.languages.python.judge import judge_function, judge_program
@@ -51,30 +51,11 @@ class PythonLanguage:
         ``nonce`` (hex) seeds the per-test nonces; random by default."""
         started = time.perf_counter()
         job, plan = plan_job(submission, nonce)
-        return GeneratedProgram(
-            job=job,
-            source=submission.code,
-            generator=GENERATOR,
-            test_count=len(plan.tests),
-            custom_validation_used=any(t.custom for t in plan.tests),
-            generation_ms=round((time.perf_counter() - started) * 1000),
-            context=plan,
-        )
+        return generated_program(job, plan, source=submission.code, generator=GENERATOR, started=started)
 
     def grade(self, submission: Submission, program: GeneratedProgram, run: SandboxRun) -> Grade:
         """The Grade of a finished job; never raises for anything the submission did."""
-        plan = program.context
-        if not isinstance(plan, Plan):
-            raise TypeError("grade() needs the GeneratedProgram that generate() returned")
-        judge_one = judge_program if plan.mode is Mode.PROGRAM else judge_function
-
-        def judge(index: int, outcome: ProcessOutcome) -> TestOutcome:
-            return judge_one(plan.tests[index], outcome)
-
-        details = {"mode": plan.mode.value}
-        if plan.target:
-            details["function"] = plan.target
-        return grade_run(run, [t.test_id for t in plan.tests], judge, details)
+        return grade_plan(plan_of(program, Plan), run, function=judge_function, program=judge_program)
 
 
 PYTHON = PythonLanguage()

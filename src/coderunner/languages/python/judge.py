@@ -14,7 +14,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from coderunner.domain.grading import TEST_TEXT_LIMIT, limit_outcome, text
+from coderunner.domain.grading import TEST_TEXT_LIMIT, limit_outcome, measured_outcome, text
 from coderunner.domain.outcome import AssertionFailure, ProcessOutcome, TestOutcome, TestStatus
 from coderunner.errors import TemplateError
 from coderunner.languages.comparison import same_value, tolerance_note
@@ -29,13 +29,7 @@ MAX_REPORT_BYTES = 4 * 1024 * 1024
 def judge_function(test: PlannedTest, outcome: ProcessOutcome) -> TestOutcome:
     if (limited := limit_outcome(test.test_id, outcome)) is not None:
         return limited
-    base = TestOutcome(
-        test.test_id,
-        TestStatus.FAILED,
-        duration_ms=outcome.wall_ms,
-        stdout=text(outcome.stdout, TEST_TEXT_LIMIT),
-        stderr=text(outcome.stderr, TEST_TEXT_LIMIT),
-    )
+    base = measured_outcome(test.test_id, outcome)
     report, problem = _report(outcome, test.nonce)
     if (ended := _ended_badly(base, outcome, report)) is not None:
         return ended
