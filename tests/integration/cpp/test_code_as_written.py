@@ -8,19 +8,16 @@ checks the same against plain doctest on a whole set of exercises.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import pytest
+from language_grading import GradeFn
 
-from coderunner.domain.outcome import Grade, ProcessStatus, TestStatus, Verdict
+from coderunner.domain.outcome import ProcessStatus, TestStatus, Verdict
 from coderunner.domain.sandbox_job import SandboxJob, Step
 from coderunner.domain.submission import TestCase
 from coderunner.languages.cpp import CPP, toolchain
 from coderunner.sandbox.docker_sandbox import DockerSandbox
 
 pytestmark = [pytest.mark.integration, pytest.mark.verdicts, pytest.mark.timeout(120)]
-
-GradeFn = Callable[..., Awaitable[Grade]]
 
 
 async def test_a_custom_check_calls_the_students_own_strlen_not_the_c_librarys(grade: GradeFn) -> None:

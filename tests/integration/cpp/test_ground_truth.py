@@ -20,13 +20,13 @@ grammar. Two are invalid as written and must fail everywhere.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from language_grading import GradeFn
 
-from coderunner.domain.outcome import Grade, ProcessStatus
+from coderunner.domain.outcome import ProcessStatus
 from coderunner.domain.sandbox_job import SandboxJob, Step
 from coderunner.domain.submission import TestCase
 from coderunner.languages.cpp import CPP, toolchain
@@ -34,7 +34,6 @@ from coderunner.sandbox.docker_sandbox import DockerSandbox
 
 pytestmark = [pytest.mark.integration, pytest.mark.verdicts, pytest.mark.timeout(180)]
 
-GradeFn = Callable[..., Awaitable[Grade]]
 EXERCISES: list[dict[str, Any]] = json.loads((Path(__file__).parent / "ground_truth.json").read_text())
 CASES = [(e, variant) for e in EXERCISES for variant in ("code", "wrong_code") if variant in e]
 TRUTH_SOURCE = "truth.cpp"

@@ -6,17 +6,15 @@ make the grader believe otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import pytest
+from language_grading import GradeFn
 
-from coderunner.domain.outcome import Grade, TestStatus, Verdict
+from coderunner.domain.outcome import TestStatus, Verdict
 from coderunner.domain.submission import TestCase
 from coderunner.errors import TemplateError
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
-GradeFn = Callable[..., Awaitable[Grade]]
 
 TESTS = [TestCase("t1", "1, 2", "3"), TestCase("t2", "2, 2", "4"), TestCase("t3", "5, 5", "10")]
 

@@ -4,18 +4,16 @@ message is the evidence of a failure."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import pytest
+from language_grading import GradeFn
 
-from coderunner.domain.outcome import AssertionFailure, Grade, TestStatus, Verdict
+from coderunner.domain.outcome import AssertionFailure, TestStatus, Verdict
 from coderunner.domain.submission import Submission, TestCase
 from coderunner.errors import TemplateError
 from coderunner.languages.java import JAVA
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
-GradeFn = Callable[..., Awaitable[Grade]]
 
 SORTER = """
 import java.util.*;

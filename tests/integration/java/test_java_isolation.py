@@ -5,18 +5,17 @@ any name, the harness's and the generated class's included. Through the real san
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 import pytest
+from language_grading import GradeFn
 
-from coderunner.domain.outcome import Grade, TestStatus, Verdict
+from coderunner.domain.outcome import TestStatus, Verdict
 from coderunner.domain.submission import TestCase
 from coderunner.languages.java import JAVA
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
-GradeFn = Callable[..., Awaitable[Grade]]
 
 # add(1, _) exits, add(2, _) hangs, add(3, _) corrupts the static state every later call
 # in the same JVM would read; any other call is honest, unless that state was corrupted.

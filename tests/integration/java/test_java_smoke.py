@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 import pytest
+from language_grading import GradeFn
 
-from coderunner.domain.outcome import Grade, TestStatus, Verdict
+from coderunner.domain.outcome import TestStatus, Verdict
 from coderunner.domain.submission import TestCase
 from coderunner.languages.java import JAVA
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
-GradeFn = Callable[..., Awaitable[Grade]]
 
 ADD = [TestCase("t1", "1, 2", "3"), TestCase("t2", "-5, 5", "0")]
 

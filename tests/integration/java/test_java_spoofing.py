@@ -7,18 +7,16 @@ learn, and the returned value is compared outside the JVM.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import pytest
+from language_grading import GradeFn
 
-from coderunner.domain.outcome import Grade, Verdict
+from coderunner.domain.outcome import Verdict
 from coderunner.domain.submission import Submission, TestCase
 from coderunner.languages.java import JAVA
 from coderunner.sandbox.docker_sandbox import DockerSandbox
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
-GradeFn = Callable[..., Awaitable[Grade]]
 
 TESTS = [TestCase("t1", "1, 2", "3"), TestCase("t2", "2, 2", "4")]
 

@@ -3,18 +3,16 @@ method returns is rendered by the harness and compared outside, through the real
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import pytest
+from language_grading import GradeFn
 
-from coderunner.domain.outcome import Grade, Verdict
+from coderunner.domain.outcome import Verdict
 from coderunner.domain.submission import Submission, TestCase
 from coderunner.errors import TemplateError
 from coderunner.languages.java import JAVA
 
 pytestmark = [pytest.mark.integration, pytest.mark.verdicts, pytest.mark.timeout(120)]
 
-GradeFn = Callable[..., Awaitable[Grade]]
 
 IDENTITIES = {
     "String": ['"tab\\there \\"quoted\\" back\\\\slash"', '"héllo wörld 😀"', '""', "null"],

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import pytest
+from language_grading import GradeFn
 
-from coderunner.domain.outcome import Grade, TestStatus, Verdict
+from coderunner.domain.outcome import TestStatus, Verdict
 from coderunner.domain.submission import Limits, Submission, TestCase
 from coderunner.languages.python import PYTHON
 from coderunner.sandbox.docker_sandbox import DockerSandbox
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
-GradeFn = Callable[..., Awaitable[Grade]]
 
 ADD_TESTS = [TestCase("t1", "1, 2", "3"), TestCase("t2", "2, 2", "4")]
 

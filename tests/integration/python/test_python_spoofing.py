@@ -10,16 +10,14 @@ model states what a deliberate attack on the harness's memory still can do.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import pytest
+from language_grading import GradeFn
 
-from coderunner.domain.outcome import Grade, TestStatus, Verdict
+from coderunner.domain.outcome import TestStatus, Verdict
 from coderunner.domain.submission import TestCase
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
-GradeFn = Callable[..., Awaitable[Grade]]
 
 TESTS = [TestCase("t1", "1, 2", "3"), TestCase("t2", "2, 2", "4"), TestCase("t3", "5, 5", "10")]
 CUSTOM = [

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import pytest
+from language_grading import GradeFn
 
-from coderunner.domain.outcome import Grade, TestStatus
+from coderunner.domain.outcome import TestStatus
 from coderunner.domain.submission import TestCase, Tolerance
 
 pytestmark = [pytest.mark.integration, pytest.mark.verdicts, pytest.mark.timeout(120)]
 
-GradeFn = Callable[..., Awaitable[Grade]]
 
 CODE = """
 def word_count(text: str) -> dict[str, int]:
