@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
 
+from coderunner.domain.submission import TestCase
 from coderunner.errors import TemplateError
 
 MAX_DEPTH = 100  # arrays nested deeper than any C++ type we convert to are a mistake
@@ -122,6 +124,26 @@ def parse_value(text: str) -> Literal:
     if not parser.at_end():
         parser.fail("unexpected text after the value")
     return value
+
+
+def parse_test(test: TestCase, spelling: Callable[[str], str] | None = None) -> tuple[tuple[Literal, ...], Literal]:
+    """A generated test's arguments (its ``input``) and expected value (its
+    ``expected_output``); the ``TemplateError`` names the field and the test.
+    ``spelling`` first rewrites a language's own spellings into this grammar.
+
+    >>> parse_test(TestCase("t1", "1, [2]", "3"))
+    ((Int(value=1), Array(items=(Int(value=2),))), Int(value=3))
+    """
+    spelled = spelling or (lambda text: text)
+    try:
+        arguments = parse_arguments(spelled(test.input))
+    except TemplateError as exc:
+        raise TemplateError(f"input: {exc.problem}", test.id) from None
+    try:
+        expected = parse_value(spelled(test.expected_output))
+    except TemplateError as exc:
+        raise TemplateError(f"expected_output: {exc.problem}", test.id) from None
+    return arguments, expected
 
 
 def render(literal: Literal) -> str:

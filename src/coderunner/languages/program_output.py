@@ -1,4 +1,5 @@
-"""Whole-program tests, in every language: stdout compared with the expected output.
+"""Whole-program tests, in every language: each test's input as stdin, stdout compared
+with the expected output.
 
 A test passes when its process exited 0 by itself and printed the expected output,
 ignoring whitespace at line ends, ``\\r`` before ``\\n`` and empty lines at the end.
@@ -7,10 +8,24 @@ The comparison happens here, outside the sandbox.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from coderunner.domain.grading import TEST_TEXT_LIMIT, limit_outcome, measured_outcome, text
 from coderunner.domain.outcome import AssertionFailure, ProcessOutcome, ProcessStatus, TestOutcome, TestStatus
+from coderunner.domain.sandbox_job import Step
+from coderunner.domain.submission import TestCase
+
+
+def stdin_runs(tests: Sequence[TestCase], argv: tuple[str, ...]) -> tuple[dict[str, bytes], tuple[Step, ...]]:
+    """The input files and run steps of a whole program: test ``i`` is the step ``test-i``,
+    ``argv`` with the file ``tests/i.in`` (that test's input) as stdin."""
+    files = {_input_file(i): test.input.encode() for i, test in enumerate(tests)}
+    return files, tuple(Step(f"test-{i}", argv, stdin_path=_input_file(i)) for i in range(len(tests)))
+
+
+def _input_file(index: int) -> str:
+    return f"tests/{index}.in"
 
 
 def judge_output(test_id: str, expected: str, outcome: ProcessOutcome) -> TestOutcome:

@@ -22,6 +22,7 @@ from coderunner.languages.cpp.judge import judge_doubt, judge_function, judge_pr
 from coderunner.languages.cpp.program import Plan, build
 from coderunner.languages.planned import generated_program, grade_plan, plan_of
 from coderunner.languages.plugin import GeneratedProgram
+from coderunner.languages.program_output import stdin_runs
 
 GENERATOR = "coderunner-cpp-doctest/1"
 
@@ -57,12 +58,8 @@ class CppLanguage:
         limits = submission.limits
         compile_steps: tuple[Step, ...]
         if plan.mode is Mode.PROGRAM:
-            files = {toolchain.SOLUTION_SOURCE: submission.code.encode()}
-            files |= {f"tests/{i}.in": t.input.encode() for i, t in enumerate(submission.tests)}
-            run = tuple(
-                Step(f"test-{i}", toolchain.program_run_argv(), stdin_path=f"tests/{i}.in")
-                for i in range(len(plan.tests))
-            )
+            inputs, run = stdin_runs(submission.tests, toolchain.program_run_argv())
+            files = {toolchain.SOLUTION_SOURCE: submission.code.encode()} | inputs
             compile_steps = (Step("compile", toolchain.program_compile_argv()),)
         else:
             files, compile_steps, run = self._function_steps(submission, harness.source, plan)

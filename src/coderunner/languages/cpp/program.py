@@ -38,13 +38,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from coderunner.domain.submission import DEFAULT_TOLERANCE, Mode, Submission, TestCase, Tolerance
+from coderunner.domain.submission import DEFAULT_TOLERANCE, Mode, Submission, Tolerance
 from coderunner.errors import TemplateError
 from coderunner.languages.cpp import macro_firewall, toolchain
 from coderunner.languages.cpp.signature import SOLUTION_CLASS, Source, read_source
 from coderunner.languages.cpp.support_code import support_code
 from coderunner.languages.cpp.target import Case, Target, call, choose
-from coderunner.languages.literals import parse_arguments, parse_value, render
+from coderunner.languages.literals import parse_test, render
 
 # What the support code and the generated tests use; more below when they name it.
 _BASE_HEADERS = ("charconv", "cstddef", "cstdint", "cstdio", "string", "type_traits", "utility", "vector")
@@ -114,7 +114,7 @@ def build(submission: Submission, nonce: str) -> Harness:
         if not source.has_main:
             raise TemplateError("program mode runs the code's main, but it defines none")
         return _whole_program(submission)
-    cases = [_parse(index, test) for index, test in enumerate(submission.tests) if not test.is_custom]
+    cases = [Case(test.id, *parse_test(test)) for test in submission.tests if not test.is_custom]
     doubt = _doubt(source)
     target: Target | None = None
     calls: dict[str, tuple[str, ...]] = {}
@@ -136,18 +136,6 @@ def _doubt(source: Source) -> str:
     if not source.has_errors:
         return ""
     return f"coderunner's C++ reader could not follow the code from line {source.unreadable_line}"
-
-
-def _parse(index: int, test: TestCase) -> Case:
-    try:
-        arguments = parse_arguments(test.input)
-    except TemplateError as exc:
-        raise TemplateError(f"input: {exc.problem}", test.id) from None
-    try:
-        expected = parse_value(test.expected_output)
-    except TemplateError as exc:
-        raise TemplateError(f"expected_output: {exc.problem}", test.id) from None
-    return Case(test.id, arguments, expected)
 
 
 def _call(target: Target, case: Case, nonce: str) -> tuple[str, ...]:

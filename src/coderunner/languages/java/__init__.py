@@ -25,6 +25,7 @@ from coderunner.languages.java.judge import custom_lines, judge_function, judge_
 from coderunner.languages.java.program import Plan, PlannedTest, build
 from coderunner.languages.planned import generated_program, grade_plan, plan_of
 from coderunner.languages.plugin import GeneratedProgram
+from coderunner.languages.program_output import stdin_runs
 
 GENERATOR = "coderunner-java/1"
 
@@ -60,11 +61,9 @@ class JavaLanguage:
         memory_mb = submission.limits.memory_mb
         files = {path: text.encode() for path, text in generated.files.items()}
         if plan.mode is Mode.PROGRAM:
-            files |= {f"tests/{i}.in": t.input.encode() for i, t in enumerate(submission.tests)}
-            run = tuple(
-                Step(f"test-{i}", toolchain.program_argv(memory_mb, plan.main_class, plan.file_name), f"tests/{i}.in")
-                for i in range(len(plan.tests))
-            )
+            argv = toolchain.program_argv(memory_mb, plan.main_class, plan.file_name)
+            inputs, run = stdin_runs(submission.tests, argv)
+            files |= inputs
         else:
             run = tuple(
                 Step(

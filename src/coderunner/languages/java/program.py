@@ -32,7 +32,7 @@ from coderunner.errors import TemplateError
 from coderunner.languages.java import toolchain
 from coderunner.languages.java.conversion import JavaType, java_value, parse_type
 from coderunner.languages.java.source import SOLUTION_CLASS, Method, Source, read_source
-from coderunner.languages.literals import Literal, parse_arguments, parse_value, render
+from coderunner.languages.literals import Literal, parse_test, render
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def build(submission: Submission, nonce: str) -> Generated:
         return _whole_program(submission, source)
     tests_class = _tests_class(source)
     tests_file = f"{tests_class}.java"
-    cases = [_parse(test) for test in submission.tests if not test.is_custom]
+    cases = [(test.id, *parse_test(test)) for test in submission.tests if not test.is_custom]
     for test in submission.tests:
         if test.is_custom:
             _check_custom(test)
@@ -186,18 +186,6 @@ def _whole_program(submission: Submission, source: Source) -> Generated:
     file_name = source.file_name if source.public_type else f"{main}.java"
     tests = tuple(PlannedTest(t.id, expected=t.expected_output) for t in submission.tests)
     return Generated({file_name: submission.code}, Plan(Mode.PROGRAM, tests, file_name, main_class=main))
-
-
-def _parse(test: TestCase) -> tuple[str, tuple[Literal, ...], Literal]:
-    try:
-        arguments = parse_arguments(test.input)
-    except TemplateError as exc:
-        raise TemplateError(f"input: {exc.problem}", test.id) from None
-    try:
-        expected = parse_value(test.expected_output)
-    except TemplateError as exc:
-        raise TemplateError(f"expected_output: {exc.problem}", test.id) from None
-    return test.id, arguments, expected
 
 
 def _choose(

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from coderunner.domain.sandbox_job import SandboxJob, Step
 from coderunner.domain.submission import DEFAULT_TOLERANCE, Mode, Submission, TestCase, Tolerance
 from coderunner.errors import TemplateError
-from coderunner.languages.literals import Literal, parse_arguments, parse_value, render
+from coderunner.languages.literals import Literal, parse_test, render
+from coderunner.languages.program_output import stdin_runs
 from coderunner.languages.python import toolchain
 from coderunner.languages.python.source import Hint, Source, choose, read_source
 from coderunner.languages.python.spellings import shared_syntax
@@ -76,17 +77,13 @@ def _program(submission: Submission) -> tuple[SandboxJob, Plan]:
                 'or the request asked for "program")',
                 test.id,
             )
-    files = {toolchain.program_input(i): t.input.encode() for i, t in enumerate(submission.tests)}
-    run = tuple(
-        Step(f"test-{i}", toolchain.program_argv(), stdin_path=toolchain.program_input(i))
-        for i in range(len(submission.tests))
-    )
+    files, run = stdin_runs(submission.tests, toolchain.program_argv())
     tests = tuple(PlannedTest(t.id, expected=t.expected_output) for t in submission.tests)
     return _job(submission, files, (), run), Plan(Mode.PROGRAM, tests)
 
 
 def _function(submission: Submission, source: Source, seed: str | None) -> tuple[SandboxJob, Plan]:
-    cases = {t.id: _parse(t) for t in submission.tests if not t.is_custom}
+    cases = {t.id: _Case(t, *parse_test(t, shared_syntax)) for t in submission.tests if not t.is_custom}
     target = choose(source, [len(c.arguments) for c in cases.values()], submission.function_name) if cases else None
     files: dict[str, bytes] = {}
     body: dict[str, object]
@@ -127,18 +124,6 @@ def _arguments(test: TestCase, case: _Case, hints: list[Hint]) -> tuple[PythonVa
         return python_arguments(case.arguments, hints)
     except TemplateError as exc:
         raise TemplateError(f"input: {exc.problem}", test.id) from None
-
-
-def _parse(test: TestCase) -> _Case:
-    try:
-        arguments = parse_arguments(shared_syntax(test.input))
-    except TemplateError as exc:
-        raise TemplateError(f"input: {exc.problem}", test.id) from None
-    try:
-        expected = parse_value(shared_syntax(test.expected_output))
-    except TemplateError as exc:
-        raise TemplateError(f"expected_output: {exc.problem}", test.id) from None
-    return _Case(test, arguments, expected)
 
 
 def _check_custom(test: TestCase) -> None:

@@ -24,10 +24,6 @@ def test_file(index: int) -> str:
     return f"tests/{index}.test"
 
 
-def program_input(index: int) -> str:
-    return f"tests/{index}.in"
-
-
 def custom_file(index: int) -> str:
     """The file name tracebacks and syntax errors give a custom validation body."""
     return f"tests[{index}].custom_validation_code"
