@@ -120,6 +120,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The test Redis (CODERUNNER_TEST_REDIS_URL); without it a skip, or a failure under CI."""
+    url = os.environ.get("CODERUNNER_TEST_REDIS_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CODERUNNER_TEST_REDIS_URL is not set (scripts/start-redis.sh prints the URL)")
+        pytest.skip("CODERUNNER_TEST_REDIS_URL is not set")
+    return url
+
+
+@pytest.fixture(scope="session")
 def cpp_image(docker_client: docker.DockerClient) -> str:
     """The current C++ sandbox image (built first when missing or stale); its id."""
     return str(ImageBuilder(docker_client).ensure(CPP_IMAGE).id)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -74,6 +75,15 @@ class RunningServer(ServerProcess):
         if code is None:
             pytest.fail(f"the server ignored SIGTERM for {timeout_s:g} s:\n{self.log_tail()}")
         return code
+
+    @contextmanager
+    def serving(self) -> Iterator[RunningServer]:
+        """Started for the ``with`` block; after it, stopped, and it must have exited 0 and
+        left no container: a test module's server fixture is ``with ... as s: yield s``."""
+        self.start()
+        yield self
+        assert 0 == self.stop(), self.log_tail()
+        assert [] == self.containers()
 
     def containers(self) -> list[str]:
         """Ids of every container (running or not) carrying this server's instance label."""

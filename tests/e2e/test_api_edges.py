@@ -37,16 +37,14 @@ def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, docker_client: object
 ) -> Iterator[RunningServer]:
     database = database_url(request.param, tmp_path_factory.mktemp(f"db-{request.param}"))
-    running = RunningServer(
+    with RunningServer(
         tmp_path_factory.mktemp("edges-server"),
         database,
         slots=1,
         queue_limit=0,
         request_read_timeout_s=READ_TIMEOUT_S,
-    ).start()
-    yield running
-    assert 0 == running.stop(), running.log_tail()
-    assert [] == running.containers()
+    ).serving() as running:
+        yield running
 
 
 @pytest.fixture

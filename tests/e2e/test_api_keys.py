@@ -43,10 +43,8 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 @pytest.fixture(scope="module")
 def server(database: str, tmp_path_factory: pytest.TempPathFactory, docker_client: object) -> Iterator[RunningServer]:
     running = RunningServer(tmp_path_factory.mktemp("keys-server"), database, slots=2, require_api_keys="true")
-    running.start()
-    yield running
-    assert 0 == running.stop(), running.log_tail()
-    assert [] == running.containers()
+    with running.serving():
+        yield running
 
 
 def keys_cli(database: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -48,16 +48,6 @@ def body(student: str, code: str = ADD, **fields: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def redis_url() -> str:
-    url = os.environ.get("CODERUNNER_TEST_REDIS_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CODERUNNER_TEST_REDIS_URL is not set (scripts/start-redis.sh prints the URL)")
-        pytest.skip("CODERUNNER_TEST_REDIS_URL is not set")
-    return url
-
-
-@pytest.fixture(scope="module")
 def stream(redis_url: str) -> Iterator[str]:
     name = f"test.analytics.{uuid.uuid4().hex[:10]}"
     yield name

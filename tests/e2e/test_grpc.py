@@ -32,10 +32,8 @@ def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, docker_client: object
 ) -> Iterator[RunningServer]:
     database = database_url(request.param, tmp_path_factory.mktemp(f"db-{request.param}"))
-    running = RunningServer(tmp_path_factory.mktemp("grpc-server"), database, slots=2, queue_limit=4).start()
-    yield running
-    assert 0 == running.stop(), running.log_tail()
-    assert [] == running.containers()
+    with RunningServer(tmp_path_factory.mktemp("grpc-server"), database, slots=2, queue_limit=4).serving() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

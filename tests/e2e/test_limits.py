@@ -31,10 +31,8 @@ TOO_MUCH = [
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, docker_client: object) -> Iterator[RunningServer]:
     folder = tmp_path_factory.mktemp("limits-server")
-    running = RunningServer(folder, database_url("sqlite", folder), slots=1, **MAXIMA).start()
-    yield running
-    assert 0 == running.stop(), running.log_tail()
-    assert [] == running.containers()
+    with RunningServer(folder, database_url("sqlite", folder), slots=1, **MAXIMA).serving() as running:
+        yield running
 
 
 @pytest.fixture

@@ -66,12 +66,10 @@ def server(
     tmp_path_factory: pytest.TempPathFactory, docker_client: object, metrics_port: int
 ) -> Iterator[RunningServer]:
     folder = tmp_path_factory.mktemp("metrics-server")
-    running = RunningServer(
+    with RunningServer(
         folder, database_url("sqlite", folder), slots=2, warm_pool_sizes="cpp=1", metrics_port=metrics_port
-    ).start()
-    yield running
-    assert 0 == running.stop(), running.log_tail()
-    assert [] == running.containers()
+    ).serving() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

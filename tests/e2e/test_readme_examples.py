@@ -39,10 +39,8 @@ def code_blocks(language: str) -> list[str]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, docker_client: object) -> Iterator[RunningServer]:
     folder = tmp_path_factory.mktemp("readme-server")
-    running = RunningServer(folder, database_url("sqlite", folder), warm_pool_size=1).start()
-    yield running
-    assert 0 == running.stop(), running.log_tail()
-    assert [] == running.containers()
+    with RunningServer(folder, database_url("sqlite", folder), warm_pool_size=1).serving() as running:
+        yield running
 
 
 def test_cli_examples_run_as_written(tmp_path: Path, docker_client: object) -> None:

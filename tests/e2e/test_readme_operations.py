@@ -29,10 +29,8 @@ def section_blocks(title: str) -> list[str]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, docker_client: object) -> Iterator[RunningServer]:
     folder = tmp_path_factory.mktemp("readme-operations")
-    running = RunningServer(folder, database_url("sqlite", folder), require_api_keys="true").start()
-    yield running
-    assert 0 == running.stop(), running.log_tail()
-    assert [] == running.containers()
+    with RunningServer(folder, database_url("sqlite", folder), require_api_keys="true").serving() as running:
+        yield running
 
 
 def run_block(block: str, server: RunningServer) -> subprocess.CompletedProcess[str]:

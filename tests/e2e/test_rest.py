@@ -39,12 +39,10 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 @pytest.fixture(scope="module")
 def server(database: str, tmp_path_factory: pytest.TempPathFactory, docker_client: object) -> Iterator[RunningServer]:
-    running = RunningServer(
+    with RunningServer(
         tmp_path_factory.mktemp("rest-server"), database, slots=SLOTS, queue_limit=QUEUE_LIMIT
-    ).start()
-    yield running
-    assert 0 == running.stop(), running.log_tail()
-    assert [] == running.containers()
+    ).serving() as running:
+        yield running
 
 
 @pytest.fixture

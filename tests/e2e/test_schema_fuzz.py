@@ -64,10 +64,8 @@ def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, docker_client: object
 ) -> Iterator[RunningServer]:
     database = database_url(request.param, tmp_path_factory.mktemp(f"db-{request.param}"))
-    running = RunningServer(tmp_path_factory.mktemp("fuzzed-server"), database, slots=1, queue_limit=2).start()
-    yield running
-    assert 0 == running.stop(), running.log_tail()
-    assert [] == running.containers()
+    with RunningServer(tmp_path_factory.mktemp("fuzzed-server"), database, slots=1, queue_limit=2).serving() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -21,10 +21,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 def server(tmp_path_factory: pytest.TempPathFactory, docker_client: object) -> Iterator[RunningServer]:
     """One slot: a second execution waits until the first ends."""
     folder = tmp_path_factory.mktemp("client-gone")
-    running = RunningServer(folder, f"sqlite:///{folder / 'coderunner.db'}", slots=1, queue_limit=4).start()
-    yield running
-    assert 0 == running.stop(), running.log_tail()
-    assert [] == running.containers()
+    with RunningServer(folder, f"sqlite:///{folder / 'coderunner.db'}", slots=1, queue_limit=4).serving() as running:
+        yield running
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Iterator
 
@@ -19,16 +18,6 @@ from coderunner.publish.redis_stream import RedisStreamSink
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
 EVENT = {"execution_id": "e-1", "success": True, "test_results": [{"test_id": "t1", "passed": True}], "note": "ñ"}
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = os.environ.get("CODERUNNER_TEST_REDIS_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CODERUNNER_TEST_REDIS_URL is not set (scripts/start-redis.sh prints the URL)")
-        pytest.skip("CODERUNNER_TEST_REDIS_URL is not set")
-    return url
 
 
 @pytest.fixture

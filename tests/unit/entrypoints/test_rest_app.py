@@ -15,16 +15,14 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from scripted import PassingLanguage, ScriptedSandbox
 from starlette.types import Message
 
 from coderunner.bootstrap import Services, build_dispatcher
-from coderunner.domain.outcome import Grade, TestOutcome, TestStatus, Verdict
-from coderunner.domain.sandbox_job import SandboxJob, SandboxRun, StepLimits
-from coderunner.domain.submission import Submission
 from coderunner.entrypoints.rest.app import create_app
 from coderunner.entrypoints.rest.schemas import webhook_body
 from coderunner.errors import InvalidSubmission, SandboxUnavailable
-from coderunner.languages.plugin import GeneratedProgram, Language
+from coderunner.languages.plugin import Language
 from coderunner.languages.registry import available_languages, get_language
 from coderunner.metrics.prometheus import PrometheusMetrics
 from coderunner.sandbox.images import ImageState
@@ -45,46 +43,6 @@ BODY = {
         {"code_version_test_id": "t2", "input": "2, 2", "expected_output": "4"},
     ],
 }
-
-
-class ScriptedSandbox:
-    """Holds every job until ``release`` is set; then answers, or raises ``error``."""
-
-    def __init__(self) -> None:
-        self.release = asyncio.Event()
-        self.started = asyncio.Event()
-        self.cancelled = 0
-        self.error: Exception | None = None
-
-    async def execute(self, job: SandboxJob) -> SandboxRun:
-        self.started.set()
-        try:
-            await self.release.wait()
-        except asyncio.CancelledError:
-            self.cancelled += 1
-            raise
-        if self.error is not None:
-            raise self.error
-        return SandboxRun(compile=(), run=())
-
-    async def reap(self) -> int:
-        return 0
-
-
-class PassingLanguage:
-    """Every test passes once the sandbox answers."""
-
-    name = "cpp"
-    display_name = "scripted"
-    image = "coderunner-cpp"
-
-    def generate(self, submission: Submission) -> GeneratedProgram:
-        limits = StepLimits(wall_s=1, memory_mb=64, cpus=1, output_limit_bytes=1024)
-        job = SandboxJob("coderunner-cpp", {}, (), limits, (), limits)
-        return GeneratedProgram(job, "// program", "scripted", len(submission.tests), False, 0)
-
-    def grade(self, submission: Submission, program: GeneratedProgram, run: SandboxRun) -> Grade:
-        return Grade(Verdict.ACCEPTED, tests=tuple(TestOutcome(t.id, TestStatus.PASSED) for t in submission.tests))
 
 
 class Images:
