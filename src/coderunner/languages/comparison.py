@@ -15,10 +15,49 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import replace
+from typing import Any, Protocol
 
+from coderunner.domain.grading import TEST_TEXT_LIMIT
+from coderunner.domain.outcome import AssertionFailure, TestOutcome, TestStatus
 from coderunner.domain.submission import DEFAULT_TOLERANCE, Tolerance
-from coderunner.languages.literals import Array, Bool, Char, Float, Int, Literal, Map, Null, Set, Str
+from coderunner.errors import TemplateError
+from coderunner.languages.literals import Array, Bool, Char, Float, Int, Literal, Map, Null, Set, Str, parse_value
+
+
+class ExpectedReturn(Protocol):
+    """What a test that checks a returned value knows: the call (for messages), the
+    expected literal as written and as read (None when it could not be read), and the
+    tolerance for floating-point numbers."""
+
+    @property
+    def call(self) -> str: ...
+
+    @property
+    def expected(self) -> str: ...
+
+    @property
+    def expected_value(self) -> Literal | None: ...
+
+    @property
+    def tolerance(self) -> Tolerance: ...
+
+
+def judge_returned(base: TestOutcome, test: ExpectedReturn, returned: str) -> TestOutcome:
+    """``base`` passed when ``returned`` (the value as the harness rendered it) reads as
+    a literal equal to the test's expected value; else failed, showing what came back
+    (cut to ``TEST_TEXT_LIMIT``) and, where it explains the miss, the tolerance."""
+    try:
+        actual = parse_value(returned)
+    except TemplateError:
+        actual = None
+    expected = test.expected_value
+    if actual is not None and expected is not None and same_value(actual, expected, test.tolerance):
+        return replace(base, status=TestStatus.PASSED)
+    shown = returned[:TEST_TEXT_LIMIT]
+    note = tolerance_note(actual, expected, test.tolerance) if expected is not None else ""
+    failure = AssertionFailure(f"{test.call} == {test.expected}", test.expected, shown)
+    return replace(base, failures=(failure,), message=f"returned {shown}, expected {test.expected}{note}")
 
 
 def same_value(actual: Literal, expected: Literal, tolerance: Tolerance = DEFAULT_TOLERANCE) -> bool:

@@ -18,7 +18,7 @@ from dataclasses import replace
 from coderunner.domain.grading import TEST_TEXT_LIMIT, limit_outcome, measured_outcome, text
 from coderunner.domain.outcome import AssertionFailure, ProcessOutcome, TestOutcome, TestStatus
 from coderunner.errors import TemplateError
-from coderunner.languages.comparison import same_value, tolerance_note
+from coderunner.languages.comparison import judge_returned
 from coderunner.languages.java.program import Plan, PlannedTest
 from coderunner.languages.java.toolchain import EXIT_MEMORY, EXIT_RAISED
 from coderunner.languages.literals import Array, Int, Null, Str, parse_value
@@ -51,7 +51,7 @@ def judge_function(test: PlannedTest, outcome: ProcessOutcome, nonce: str) -> Te
         return _failed_assertion(base, test, payload)
     if kind == "not_plain":
         return replace(base, message=payload)
-    return _compare_returned(base, test, payload)
+    return judge_returned(base, test, payload)
 
 
 def custom_lines(plan: Plan, output: str) -> str:
@@ -99,22 +99,6 @@ def _without_report(base: TestOutcome, outcome: ProcessOutcome) -> TestOutcome:
         message = f"exited with code {outcome.exit_code} before the test finished"
         return replace(base, status=TestStatus.RUNTIME_ERROR, message=message)
     return replace(base, message="the test did not finish: the method under test never returned to the harness")
-
-
-def _compare_returned(base: TestOutcome, test: PlannedTest, returned: str) -> TestOutcome:
-    """Passes when the value the harness rendered equals the expected literal; the
-    comparison is made here, so the expected value never enters the sandbox."""
-    try:
-        actual = parse_value(returned)
-    except TemplateError:
-        actual = None
-    expected = test.expected_value
-    if actual is not None and expected is not None and same_value(actual, expected, test.tolerance):
-        return replace(base, status=TestStatus.PASSED)
-    shown = returned[:TEST_TEXT_LIMIT]
-    note = tolerance_note(actual, expected, test.tolerance) if expected is not None else ""
-    failure = AssertionFailure(f"{test.call} == {test.expected}", test.expected, shown)
-    return replace(base, failures=(failure,), message=f"returned {shown}, expected {test.expected}{note}")
 
 
 def _failed_assertion(base: TestOutcome, test: PlannedTest, payload: str) -> TestOutcome:

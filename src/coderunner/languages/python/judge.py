@@ -16,9 +16,7 @@ from typing import Any
 
 from coderunner.domain.grading import TEST_TEXT_LIMIT, limit_outcome, measured_outcome, text
 from coderunner.domain.outcome import AssertionFailure, ProcessOutcome, TestOutcome, TestStatus
-from coderunner.errors import TemplateError
-from coderunner.languages.comparison import same_value, tolerance_note
-from coderunner.languages.literals import parse_value
+from coderunner.languages.comparison import judge_returned
 from coderunner.languages.program_output import judge_output
 from coderunner.languages.python.plan import PlannedTest
 from coderunner.languages.python.toolchain import EXIT_MEMORY, EXIT_RAISED
@@ -37,7 +35,7 @@ def judge_function(test: PlannedTest, outcome: ProcessOutcome) -> TestOutcome:
         return replace(base, message=f"the test did not finish: {problem}")
     kind = report.get("kind")
     if kind == "value" and not test.custom:
-        return _compare_returned(base, test, report.get("value"))
+        return judge_returned(base, test, _string(report.get("value")))
     if kind == "not_plain" and not test.custom:
         return replace(base, message=_string(report.get("message")) or "returned a value that is not plain")
     if kind == "passed" and test.custom:
@@ -82,22 +80,6 @@ def _report(outcome: ProcessOutcome, nonce: str) -> tuple[dict[str, Any] | None,
     if not isinstance(report, dict) or not nonce or report.get("nonce") != nonce:
         return None, "its report does not come from the harness"
     return report, ""
-
-
-def _compare_returned(base: TestOutcome, test: PlannedTest, value: object) -> TestOutcome:
-    """Passes when the value the harness rendered equals the expected literal; the
-    comparison is made here, so the expected value never enters the sandbox."""
-    returned = _string(value)
-    try:
-        actual = parse_value(returned)
-    except TemplateError:
-        actual = None
-    expected = test.expected_value
-    if actual is not None and expected is not None and same_value(actual, expected, test.tolerance):
-        return replace(base, status=TestStatus.PASSED)
-    failure = AssertionFailure(f"{test.call} == {test.expected}", test.expected, returned)
-    note = tolerance_note(actual, expected, test.tolerance) if expected is not None else ""
-    return replace(base, failures=(failure,), message=f"returned {returned}, expected {test.expected}{note}")
 
 
 def _failed_assertion(base: TestOutcome, report: dict[str, Any]) -> TestOutcome:
