@@ -3,22 +3,9 @@ failures explain themselves, and a value that lies about itself fails."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 
 import pytest
-
-HARNESS = Path(__file__).parents[4] / "docker" / "python"
-
-
-@pytest.fixture(scope="module")
-def asserts() -> Iterator[ModuleType]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.syspath_prepend(str(HARNESS))
-        from crpy import asserts as module
-
-        yield module
 
 
 class Liar:

@@ -4,24 +4,11 @@ builtins, by exact type, and nothing the value defines is ever called."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from coderunner.languages.literals import parse_value, render
-
-HARNESS = Path(__file__).parents[4] / "docker" / "python"
-
-
-@pytest.fixture(scope="module")
-def plain() -> Iterator[ModuleType]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.syspath_prepend(str(HARNESS))
-        from crpy import plain as module
-
-        yield module
 
 
 @pytest.mark.parametrize(

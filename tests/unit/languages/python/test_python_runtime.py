@@ -3,22 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 
 import pytest
-
-HARNESS = Path(__file__).parents[4] / "docker" / "python"
-
-
-@pytest.fixture(scope="module")
-def runtime() -> Iterator[ModuleType]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.syspath_prepend(str(HARNESS))
-        from crpy import runtime as module
-
-        yield module
 
 
 @pytest.mark.parametrize(
