@@ -48,12 +48,6 @@ def server(
 
 
 @pytest.fixture
-def http(server: RunningServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.http_url, timeout=60) as client:
-        yield client
-
-
-@pytest.fixture
 def channel(server: RunningServer) -> Iterator[grpc.Channel]:
     with grpc.insecure_channel(server.grpc_target) as opened:
         grpc.channel_ready_future(opened).result(timeout=10)

@@ -69,12 +69,6 @@ def bearer(key: dict[str, Any]) -> dict[str, str]:
     return {"authorization": f"Bearer {key['key']}"}
 
 
-@pytest.fixture
-def http(server: RunningServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.http_url, timeout=120) as client:
-        yield client
-
-
 def submit(http: httpx.Client, key: dict[str, Any], *, wait: bool = True) -> httpx.Response:
     params = {} if wait else {"wait": "false"}
     return http.post("/v1/executions", json={"code": ADD, "tests": TESTS}, params=params, headers=bearer(key))

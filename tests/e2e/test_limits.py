@@ -36,12 +36,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, docker_client: object) -> I
 
 
 @pytest.fixture
-def http(server: RunningServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.http_url, timeout=120) as client:
-        yield client
-
-
-@pytest.fixture
 def stub(server: RunningServer) -> Iterator[Any]:
     with grpc.insecure_channel(server.grpc_target) as channel:
         yield pb_grpc.SolutionEvaluationServiceStub(channel)  # type: ignore[no-untyped-call]

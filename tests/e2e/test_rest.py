@@ -46,12 +46,6 @@ def server(database: str, tmp_path_factory: pytest.TempPathFactory, docker_clien
 
 
 @pytest.fixture
-def http(server: RunningServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.http_url, timeout=120) as client:
-        yield client
-
-
-@pytest.fixture
 def student() -> str:
     """A student id no other test (or earlier run on the same PostgreSQL) uses."""
     return f"student-{uuid.uuid4().hex[:12]}"
