@@ -38,7 +38,8 @@ class Language(Protocol):
     ``generate`` may raise ``TemplateError`` (the tests cannot be turned into a program:
     unparseable literal, no function to call, a mode the code cannot be run in, ...);
     the pipeline records that as a template_error result. ``grade`` never raises for
-    anything the submission did.
+    anything the submission did. ``languages/planned.py`` does what every plug-in's
+    ``generate`` and ``grade`` share; a plug-in brings its generator and its judges.
     """
 
     name: str  # wire name, e.g. "cpp"
