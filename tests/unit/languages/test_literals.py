@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from literal_strategies import literals
 
+from coderunner.domain.submission import TestCase
 from coderunner.errors import TemplateError
 from coderunner.languages.literals import (
     MAX_DEPTH,
@@ -23,6 +24,7 @@ from coderunner.languages.literals import (
     Set,
     Str,
     parse_arguments,
+    parse_test,
     parse_value,
     render,
 )
@@ -144,3 +146,25 @@ def test_literal_like_text_parses_or_raises_template_error(text: str) -> None:
 def test_the_empty_set_renders_as_braces_which_read_back_as_the_empty_map() -> None:
     """There is one empty-brace literal; ``comparison`` takes it for the empty set too."""
     assert (Map(()), "{}") == (parse_value(render(Set(()))), render(Set(())))
+
+
+def test_a_tests_literals_are_its_arguments_and_expected_value() -> None:
+    assert ((Int(1), Array((Int(2),))), Int(3)) == parse_test(TestCase("t1", "1, [2]", "3"))
+
+
+@pytest.mark.parametrize(
+    ("input_text", "expected_text", "field"), [("1,,", "3", "input"), ("1", "[1", "expected_output")]
+)
+def test_a_literal_that_does_not_parse_names_its_field_and_test(
+    input_text: str, expected_text: str, field: str
+) -> None:
+    with pytest.raises(TemplateError) as caught:
+        parse_test(TestCase("t7", input_text, expected_text))
+    assert ("t7", True) == (caught.value.test_id, caught.value.problem.startswith(f"{field}: "))
+
+
+SPELLINGS = {"yes": "true", "nothing": "null"}
+
+
+def test_a_language_spelling_is_rewritten_before_parsing() -> None:
+    assert ((Bool(True),), Null()) == parse_test(TestCase("t", "yes", "nothing"), SPELLINGS.__getitem__)
