@@ -6,11 +6,12 @@ stopped and started again on the same port, to play an endpoint that goes away.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from private_server import free_port
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class HttpReceiver:
         self.answers = list(answers or [])
         self.redirect_to = redirect_to
         self.requests: list[Received] = []
-        self.port = _free_port()
+        self.port = free_port()
         self._server: ThreadingHTTPServer | None = None
         self._lock = threading.Lock()
 
@@ -76,9 +77,3 @@ class HttpReceiver:
                 raise AssertionError(f"{len(self.requests)} requests arrived within {timeout_s:g} s, not {count}")
             time.sleep(0.02)
         return self.requests[:count]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])

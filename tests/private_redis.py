@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from private_server import free_port, log_tail
+
 
 class PrivateRedis:
     """``start()``, ``stop()`` or ``kill()``, ``start()`` again (same port, same data), then ``destroy()``."""
@@ -25,7 +27,7 @@ class PrivateRedis:
             raise RuntimeError("redis-server is not installed: run scripts/start-redis.sh")
         self.binary = binary
         self.folder = Path(tempfile.mkdtemp(prefix="coderunner-redis-"))
-        self.port = _free_port()
+        self.port = free_port()
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -57,10 +59,7 @@ class PrivateRedis:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def log_tail(self) -> str:
-        try:
-            return "\n".join((self.folder / "server.log").read_text(errors="replace").splitlines()[-20:])
-        except OSError:
-            return "(no log)"
+        return log_tail(self.folder / "server.log")
 
     def _end(self, how: signal.Signals) -> None:
         if self._process is not None and self._process.poll() is None:
@@ -75,9 +74,3 @@ class PrivateRedis:
                 return connection.recv(16).startswith(b"+PONG")
         except OSError:
             return False
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])

@@ -12,10 +12,11 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from private_server import free_port, log_tail
 
 ROLE = "coderunner"
 
@@ -33,7 +34,7 @@ class PrivatePostgres:
         self.bin = bin_dir
         self.folder = Path(tempfile.mkdtemp(prefix="coderunner-pg-"))
         self.data = self.folder / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self._owner = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
         if self._owner is not None:
             os.chown(self.folder, self._owner.pw_uid, self._owner.pw_gid)
@@ -57,10 +58,7 @@ class PrivatePostgres:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def log_tail(self) -> str:
-        try:
-            return "\n".join((self.folder / "server.log").read_text(errors="replace").splitlines()[-20:])
-        except OSError:
-            return "(no log)"
+        return log_tail(self.folder / "server.log")
 
     def _run(self, tool: str, *args: str) -> None:
         command = [str(self.bin / tool), *args]
@@ -69,9 +67,3 @@ class PrivatePostgres:
         done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"{tool} failed ({done.returncode}): {done.stderr.strip()}\n{self.log_tail()}")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
