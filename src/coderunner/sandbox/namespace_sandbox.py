@@ -55,6 +55,8 @@ log = structlog.get_logger("coderunner.sandbox")
 class NamespaceSandbox(DockerSandbox):
     """The ``Sandbox`` port on serving containers (see the module docstring)."""
 
+    _SERVING = True
+
     def __init__(
         self,
         client: docker.DockerClient,
