@@ -89,6 +89,7 @@ class NamespaceSandbox(DockerSandbox):
             self._recycle,
             size=max(size, 0),
             keep=self._keep,
+            on_ready=lambda ready: self._metrics.warm_pool_ready(image, ready),
         )
         self._serving[image] = pool
         # DockerSandbox's warm_ready, close and _engine_lost use only the surface the two
