@@ -58,9 +58,9 @@ class Settings(DeliverySettings):
     # The languages a worker takes (empty: every language whose image is current in its engine).
     worker_languages: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Started, hardened containers kept ready per language (see isolation: each serves many
-    # submissions, or one and is then removed). A language named in warm_pool_sizes ("cpp=2,python=1") gets its pool with
-    # the service; any other gets warm_pool_size containers from its first submission on, so
-    # a language never used costs nothing.
+    # submissions, or one and is then removed). A language named in warm_pool_sizes
+    # ("cpp=2,python=1") gets its pool with the service; any other gets warm_pool_size
+    # containers from its first submission on, so a language never used costs nothing.
     warm_pool_size: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 1)), ge=0, le=64)
     warm_pool_sizes: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
     # "namespaces" (the default): the pools' containers live on and serve one submission at a

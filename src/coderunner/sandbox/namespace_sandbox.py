@@ -135,24 +135,7 @@ class NamespaceSandbox(DockerSandbox):
         check_job(job)
         image_id, labels = self.image_for(job.image)
         pool = self._serving_pool(job.image, job.compile_limits)
-        serving = pool.take()
-        self._metrics.warm_pool_take(job.image, hit=serving is not None)
-        if serving is not None and serving.image_id != image_id:  # the image was rebuilt meanwhile
-            pool.recycle(serving)
-            serving = None
-        if serving is None:
-            serving = pool.make_now()
-        with handle.lock:
-            handle.name, handle.container, handle.users = str(serving.container.id), serving.container, serving.users
-        users = self._uids.acquire()
-        try:
-            if handle.cancelled.is_set():
-                raise SandboxFailure("the sandbox was cancelled")
-            self._fit(serving, job)
-            exchange = self._exchange(serving, job, users)
-        except BaseException:
-            self._lost(pool, serving, handle, users)
-            raise
+        serving, users, exchange = self._serve(pool, job, handle, image_id)
         outcomes = session_outcomes(exchange.session, job)
         compile_outcomes, run_outcomes = outcomes.compile, outcomes.run
         if not outcomes.complete:
@@ -184,6 +167,55 @@ class NamespaceSandbox(DockerSandbox):
         else:
             self._lost(pool, serving, handle, users)
         return SandboxRun(compile=compile_outcomes, run=run_outcomes, image_id=image_id, image_labels=labels)
+
+    def _serve(
+        self, pool: ServingPool, job: SandboxJob, handle: _Handle, image_id: str
+    ) -> tuple[ServingContainer, SandboxUsers, Exchange]:
+        """Sends ``job`` to a serving container of ``pool``; the container, the job's UIDs
+        and the exchange. A container whose stream ended before its supervisor acknowledged
+        the request (it died while idle: killed, OOM-killed, the engine restarted) ran
+        nothing of it: it is recycled, and the job goes once more, to another container.
+        After the acknowledgement the job is never sent again (see the README's threat
+        model): the caller ends it as it ended."""
+        for attempt in (1, 2):
+            if attempt > 1 and handle.cancelled.is_set():
+                raise SandboxFailure("the sandbox was cancelled")
+            serving = self._take(pool, job.image, image_id)
+            with handle.lock:
+                handle.name, handle.container, handle.users = (
+                    str(serving.container.id),
+                    serving.container,
+                    serving.users,
+                )
+                handle.removed = False  # the first attempt's container was recycled by _lost, not by a canceller
+            users = self._uids.acquire()
+            try:
+                if handle.cancelled.is_set():
+                    raise SandboxFailure("the sandbox was cancelled")
+                self._fit(serving, job)
+                exchange = self._exchange(serving, job, users)
+            except BaseException:
+                self._lost(pool, serving, handle, users)
+                raise
+            if attempt > 1 or not exchange.never_taken:
+                break
+            log.warning(
+                "sandbox.serving_container_gone",
+                container=str(serving.container.id)[:12],
+                stderr=exchange.stderr[-300:].decode(errors="replace"),
+            )
+            self._metrics.sandbox_failure("serving_container_gone")
+            self._lost(pool, serving, handle, users)
+        return serving, users, exchange
+
+    def _take(self, pool: ServingPool, image: str, image_id: str) -> ServingContainer:
+        """An idle container of the current image, or one started now."""
+        serving = pool.take()
+        self._metrics.warm_pool_take(image, hit=serving is not None)
+        if serving is not None and serving.image_id != image_id:  # the image was rebuilt meanwhile
+            pool.recycle(serving)
+            serving = None
+        return serving if serving is not None else pool.make_now()
 
     def _fit(self, serving: ServingContainer, job: SandboxJob) -> None:
         """Raises the container's memory and CPU limits when ``job`` needs more than they
