@@ -25,7 +25,8 @@ from coderunner.sandbox.hardening import LABEL_INSTANCE, LABEL_SERVING
 
 T = TypeVar("T")
 # What an idle sandbox runs: PID 1, and a serving container's supervisor waiting for a request.
-IDLE_COMMANDS = ("sleep infinity", "crsup --serve ")
+SERVING_SUPERVISOR = "crsup --serve "
+IDLE_COMMANDS = ("sleep infinity", SERVING_SUPERVISOR)
 POSTGRES_ENV = "CODERUNNER_TEST_POSTGRES_URL"
 DATABASES = [pytest.param("sqlite", id="sqlite"), pytest.param("postgresql", id="postgresql")]
 
@@ -109,20 +110,22 @@ class RunningServer(ServerProcess):
                 if not (
                     (entry.get("Labels") or {}).get(LABEL_SERVING) == "true"
                     and entry.get("State") == "running"
-                    and _idle(client, entry["Id"])
+                    and _idle(client, entry["Id"], serving=True)
                 )
             ]
         finally:
             client.close()
 
 
-def _idle(client: docker.DockerClient, container: str) -> bool:
-    """The container runs nothing but its idle processes (one gone meanwhile counts as idle)."""
+def _idle(client: docker.DockerClient, container: str, *, serving: bool = False) -> bool:
+    """The container runs nothing but its idle processes (one gone meanwhile counts as
+    idle); ``serving``: and its supervisor waits for a request (one without is of no use)."""
     try:
-        processes = client.api.top(container, ps_args="-o pid,args")["Processes"] or []
+        commands = [process[-1] for process in client.api.top(container, ps_args="-o pid,args")["Processes"] or []]
     except docker.errors.APIError:  # removed or stopped meanwhile: it runs nothing
-        return True
-    return all(process[-1].startswith(IDLE_COMMANDS) for process in processes)
+        return not serving
+    waiting = any(command.startswith(SERVING_SUPERVISOR) for command in commands)
+    return all(command.startswith(IDLE_COMMANDS) for command in commands) and (waiting or not serving)
 
 
 def wait_until(probe: Callable[[], T | None], timeout_s: float, what: str, interval_s: float = 0.1) -> T:

@@ -139,7 +139,14 @@ class NamespaceSandbox(DockerSandbox):
         outcomes = session_outcomes(exchange.session, job)
         compile_outcomes, run_outcomes = outcomes.compile, outcomes.run
         if not outcomes.complete:
-            if exchange.status is None and not exchange.deadline_hit and not _still_running(serving.container):
+            try:
+                stopped = (
+                    exchange.status is None and not exchange.deadline_hit and not _still_running(serving.container)
+                )
+            except BaseException:  # the engine did not answer: the container must not be leaked
+                self._lost(pool, serving, handle, users)
+                raise
+            if stopped:
                 self._lost(pool, serving, handle, users)
                 raise SandboxFailure(f"the sandbox container stopped under the job ({serving.container.status})")
             if not exchange.session and not exchange.deadline_hit:
