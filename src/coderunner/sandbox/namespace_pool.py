@@ -76,12 +76,13 @@ class ServingPool:
         self._on_ready(ready)
         return serving
 
-    def make_now(self) -> ServingContainer:
-        """Starts a container for the caller, counted as live."""
+    def make_now(self, make: Callable[[], ServingContainer] | None = None) -> ServingContainer:
+        """Starts a container for the caller (with ``make`` when given, else as the pool
+        does), counted as live."""
         with self._lock:  # counted from now: the refill thread must not start one for it too
             self._live += 1
         try:
-            return self._make()
+            return (make or self._make)()
         except BaseException:
             self.forget()
             raise

@@ -104,17 +104,25 @@ class NamespaceSandbox(DockerSandbox):
                 self._start_pool(image, size, pool_limits)
             return self._serving[image]
 
-    def _make_serving(self, image_id: str, limits: StepLimits) -> ServingContainer:
-        users = self._uids.acquire()
-        handle = _Handle(users=users)
+    def _make_serving(self, image_id: str, limits: StepLimits, handle: _Handle | None = None) -> ServingContainer:
+        """Starts a serving container. ``handle``: the caller's, named before the create, so
+        that a caller cancelled meanwhile removes the container even half-started (a
+        process that stops then would otherwise leave it behind)."""
+        handle = handle or _Handle()
+        users = handle.users = self._uids.acquire()
         try:
             with map_docker_errors("start a serving sandbox"):
-                handle.name = _new_name(self._instance)
-                handle.container = self._create(limits, image_id, users, handle.name)
+                with handle.lock:  # named and created under the lock: a canceller waits, then removes it
+                    name = handle.name = _new_name(self._instance)
+                    handle.container = self._create(limits, image_id, users, name)
+                if handle.cancelled.is_set():  # cancelled while it was being created
+                    raise SandboxFailure("the sandbox was cancelled")
                 handle.container.start()
                 stream = SupervisorStream(self._client, str(handle.container.id), serve_argv(self._policy))
         except BaseException:
-            self._remove(handle)
+            self._remove(handle)  # frees the UIDs once it is gone
+            if handle.name is None:  # nothing was created: the UIDs were never used
+                self._uids.release(users)
             raise
         return ServingContainer(handle.container, users, image_id, stream, limits)
 
@@ -185,16 +193,18 @@ class NamespaceSandbox(DockerSandbox):
         After the acknowledgement the job is never sent again (see the README's threat
         model): the caller ends it as it ended."""
         for attempt in (1, 2):
-            if attempt > 1 and handle.cancelled.is_set():
-                raise SandboxFailure("the sandbox was cancelled")
-            serving = self._take(pool, job.image, image_id)
+            if attempt > 1:
+                with handle.lock:  # the first attempt's container is being recycled (_lost): forget it
+                    if handle.cancelled.is_set():
+                        raise SandboxFailure("the sandbox was cancelled")
+                    handle.name, handle.container, handle.users, handle.removed = None, None, None, False
+            serving = self._take(pool, job.image, image_id, handle)
             with handle.lock:
                 handle.name, handle.container, handle.users = (
                     str(serving.container.id),
                     serving.container,
                     serving.users,
                 )
-                handle.removed = False  # the first attempt's container was recycled by _lost, not by a canceller
             users = self._uids.acquire()
             try:
                 if handle.cancelled.is_set():
@@ -215,14 +225,17 @@ class NamespaceSandbox(DockerSandbox):
             self._lost(pool, serving, handle, users)
         return serving, users, exchange
 
-    def _take(self, pool: ServingPool, image: str, image_id: str) -> ServingContainer:
-        """An idle container of the current image, or one started now."""
+    def _take(self, pool: ServingPool, image: str, image_id: str, handle: _Handle) -> ServingContainer:
+        """An idle container of the current image, or one started now under ``handle``."""
         serving = pool.take()
         self._metrics.warm_pool_take(image, hit=serving is not None)
         if serving is not None and serving.image_id != image_id:  # the image was rebuilt meanwhile
             pool.recycle(serving)
             serving = None
-        return serving if serving is not None else pool.make_now()
+        if serving is not None:
+            return serving
+        limits = self._pool_limits[image]
+        return pool.make_now(lambda: self._make_serving(image_id, limits, handle))
 
     def _fit(self, serving: ServingContainer, job: SandboxJob) -> None:
         """Raises the container's memory and CPU limits when ``job`` needs more than they
