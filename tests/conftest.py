@@ -159,7 +159,7 @@ def make_sandbox(
     *,
     instance: str = TEST_INSTANCE,
     policy: SandboxPolicy | None = None,
-    isolation: str = "container",
+    isolation: str,
     metrics: Metrics | None = None,
 ) -> DockerSandbox:
     kind = NamespaceSandbox if isolation == "namespaces" else DockerSandbox
@@ -227,7 +227,7 @@ def shell_job_fixture() -> Callable[..., SandboxJob]:
 
 @pytest.fixture(name="make_sandbox")
 def make_sandbox_fixture(docker_client: docker.DockerClient, cpp_image: str) -> Callable[..., DockerSandbox]:
-    """``make_sandbox(instance=..., policy=..., metrics=...)`` → another DockerSandbox of this test run."""
+    """``make_sandbox(isolation=..., instance=..., policy=..., metrics=...)`` → another sandbox of this test run."""
     return lambda **kwargs: make_sandbox(docker_client, **kwargs)
 
 

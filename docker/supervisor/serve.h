@@ -8,7 +8,10 @@
  *
  * Request:  "R BUILDER RUNNER FILES_LEN COMPILE_LEN RUN_LEN\n" then the files (see
  *           write_files), the compile batch and the run batch (RUN_LEN 0: no run phase).
- * Response: "P LEN\n" + LEN bytes, repeated: the session's report (the compile phase's
+ * Response: "A\n" once the whole request was read, before anything of it runs (so a
+ *           stream that ends before it tells the service that nothing of the submission
+ *           ran: the container died idle, and the submission may go to another one);
+ *           then "P LEN\n" + LEN bytes, repeated: the session's report (the compile phase's
  *           steps and "E\n", then, when every compile step succeeded and there is a run
  *           batch, the run phase's and "E\n"); then "Z STATUS\n", STATUS 0 when the
  *           session ended normally (anything else: the container must not serve again).
@@ -149,6 +152,7 @@ static void serve_one(const char *header) {
     if (!parts[i]) die("malloc");
     read_exactly(STDIN_FILENO, parts[i], lens[i]);
   }
+  write_all("A\n", 2); /* before the fork: once the session may run, the service knows */
   int report[2], ready[2], mapped[2];
   if (pipe2(report, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0 || pipe2(mapped, O_CLOEXEC) < 0) die("pipe");
   pid_t pid = fork();

@@ -57,17 +57,18 @@ class Settings(DeliverySettings):
     broker_max_attempts: int = Field(3, ge=1, le=20)
     # The languages a worker takes (empty: every language whose image is current in its engine).
     worker_languages: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    # Started, hardened containers kept ready per language (each serves one submission, then
-    # is removed). A language named in warm_pool_sizes ("cpp=2,python=1") gets its pool with
-    # the service; any other gets warm_pool_size containers from its first submission on, so
-    # a language never used costs nothing.
+    # Started, hardened containers kept ready per language (see isolation: each serves many
+    # submissions, or one and is then removed). A language named in warm_pool_sizes
+    # ("cpp=2,python=1") gets its pool with the service; any other gets warm_pool_size
+    # containers from its first submission on, so a language never used costs nothing.
     warm_pool_size: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 1)), ge=0, le=64)
     warm_pool_sizes: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
-    # "container": one fresh container per submission (removed after it). "namespaces": the
-    # pools' containers live on and serve one submission at a time, each in fresh user, PID,
-    # IPC, network, mount and UTS namespaces (README, threat model); a container is replaced
-    # after recycle_after submissions, or after one that did not end cleanly.
-    isolation: Literal["container", "namespaces"] = "container"
+    # "namespaces" (the default): the pools' containers live on and serve one submission at a
+    # time, each in fresh user, PID, IPC, network, mount and UTS namespaces (README, threat
+    # model); a container is replaced after recycle_after submissions, or after one that did
+    # not end cleanly. "container": one fresh container per submission (removed after it),
+    # about 0.3 CPU-s of engine work more per submission (bench/README.md).
+    isolation: Literal["container", "namespaces"] = "namespaces"
     recycle_after: int = Field(100, ge=1, le=100_000)
     # Default limits of a submission: each language declares its own (C++: the seed's 256 MB,
     # 0.5 CPU, 30 s); a value set here overrides it for every language, and language_limits

@@ -22,9 +22,12 @@ import docker
 import pytest
 
 from coderunner.entrypoints.server_process import START_TIMEOUT_S, ServerProcess, ServerStartError
-from coderunner.sandbox.hardening import LABEL_INSTANCE
+from coderunner.sandbox.hardening import LABEL_INSTANCE, LABEL_SERVING
 
 T = TypeVar("T")
+# What an idle sandbox runs: PID 1, and a serving container's supervisor waiting for a request.
+SERVING_SUPERVISOR = "crsup --serve "
+IDLE_COMMANDS = ("sleep infinity", SERVING_SUPERVISOR)
 POSTGRES_ENV = "CODERUNNER_TEST_POSTGRES_URL"
 DATABASES = [pytest.param("sqlite", id="sqlite"), pytest.param("postgresql", id="postgresql")]
 
@@ -94,6 +97,45 @@ class RunningServer(ServerProcess):
             return [entry["Id"] for entry in found]
         finally:
             client.close()
+
+    def busy_containers(self) -> list[str]:
+        """Ids of this server's containers that run a submission's processes now."""
+        client = docker.from_env()
+        try:
+            return [container for container in self.containers() if not _idle(client, container)]
+        finally:
+            client.close()
+
+    def leftovers(self) -> list[str]:
+        """Ids of this server's containers that are not idle serving ones: in the default
+        (namespaces) isolation the serving pools' containers live on by design, and every
+        other container (a single-use one, a serving one still running something) is left
+        over once no submission runs."""
+        client = docker.from_env()
+        try:
+            found = client.api.containers(all=True, filters={"label": f"{LABEL_INSTANCE}={self.instance}"})
+            return [
+                entry["Id"]
+                for entry in found
+                if not (
+                    (entry.get("Labels") or {}).get(LABEL_SERVING) == "true"
+                    and entry.get("State") == "running"
+                    and _idle(client, entry["Id"], serving=True)
+                )
+            ]
+        finally:
+            client.close()
+
+
+def _idle(client: docker.DockerClient, container: str, *, serving: bool = False) -> bool:
+    """The container runs nothing but its idle processes (one gone meanwhile counts as
+    idle); ``serving``: and its supervisor waits for a request (one without is of no use)."""
+    try:
+        commands = [process[-1] for process in client.api.top(container, ps_args="-o pid,args")["Processes"] or []]
+    except docker.errors.APIError:  # removed or stopped meanwhile: it runs nothing
+        return not serving
+    waiting = any(command.startswith(SERVING_SUPERVISOR) for command in commands)
+    return all(command.startswith(IDLE_COMMANDS) for command in commands) and (waiting or not serving)
 
 
 def wait_until(probe: Callable[[], T | None], timeout_s: float, what: str, interval_s: float = 0.1) -> T:

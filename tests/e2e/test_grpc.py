@@ -233,7 +233,7 @@ def test_a_cancelled_call_cancels_its_evaluation(server: RunningServer, stub: An
     # Given an evaluation that would sleep for 20 s
     sleeper = request(SLEEPER, student, tests=[pb.TestCase(code_version_test_id="t", input="", expected_output="")])
     call = stub.EvaluateSolution.future(sleeper, timeout=120)
-    wait_until(lambda: server.containers() or None, 30, "its sandbox container")
+    busy = wait_until(lambda: server.busy_containers() or None, 30, "its sandbox container")
     # When the client cancels the call
     assert call.cancel()
     # Then the record ends cancelled and the container is gone
@@ -243,4 +243,5 @@ def test_a_cancelled_call_cancels_its_evaluation(server: RunningServer, stub: An
         return items[0] if items and items[0]["status"] not in ("pending", "running") else None
 
     assert "cancelled" == wait_until(record, 15, "the record to end")["status"]
-    wait_until(lambda: not server.containers(), 10, "no container left")
+    wait_until(lambda: not set(busy) & set(server.containers()), 10, "its container to go")
+    wait_until(lambda: not server.leftovers(), 10, "no container left but the serving pool's idle ones")

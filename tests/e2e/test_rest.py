@@ -377,7 +377,7 @@ def test_a_client_that_disconnects_cancels_its_evaluation(server: RunningServer,
             30,
             "the evaluation to start",
         )
-        wait_until(lambda: server.containers() or None, 30, "its sandbox container")
+        busy = wait_until(lambda: server.busy_containers() or None, 30, "its sandbox container")
         # When the client goes away
         connection.close()
         # Then the evaluation is cancelled and its container removed
@@ -387,7 +387,8 @@ def test_a_client_that_disconnects_cancels_its_evaluation(server: RunningServer,
             "the record to end",
         )
         assert ("cancelled", "cancelled") == (result["status"], result["error_type"])
-        wait_until(lambda: not server.containers(), 10, "no container left")
+        wait_until(lambda: not set(busy) & set(server.containers()), 10, "its container to go")
+        wait_until(lambda: not server.leftovers(), 10, "no container left but the serving pool's idle ones")
 
 
 def test_after_sigkill_a_restart_fails_the_orphan_and_serves_again(

@@ -73,6 +73,16 @@ def test_keys_are_off_by_default_and_metrics_need_a_key_only_where_keys_exist() 
         settings(metrics_require_key=True)
 
 
+def test_serving_containers_are_the_default_isolation_and_single_use_ones_a_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CODERUNNER_ISOLATION", raising=False)
+    assert "namespaces" == settings().isolation
+    assert "container" == settings(isolation="container").isolation
+    with pytest.raises(ValidationError, match="isolation"):
+        settings(isolation="vm")
+
+
 def test_the_broker_url_is_optional_and_must_be_redis() -> None:
     assert None is settings().broker_url
     assert None is settings(broker_url="").broker_url  # CODERUNNER_BROKER_URL= means embedded

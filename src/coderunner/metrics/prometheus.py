@@ -89,7 +89,7 @@ class PrometheusMetrics:
         )
         self._pool_ready = Gauge(
             "coderunner_warm_pool_ready",
-            "Started containers waiting in an image's warm pool.",
+            "Started containers waiting idle in an image's pool (single-use or serving).",
             ["image"],
             registry=registry,
             multiprocess_mode="livesum",

@@ -81,6 +81,8 @@ class _Handle:
 class DockerSandbox:
     """The ``Sandbox`` port on a Docker engine."""
 
+    _SERVING = False  # its containers serve one submission each (hardening.LABEL_SERVING)
+
     def __init__(
         self,
         client: docker.DockerClient,
@@ -288,7 +290,13 @@ class DockerSandbox:
 
     def _create(self, limits: StepLimits, image_id: str, users: SandboxUsers, name: str) -> Container:
         kwargs = create_kwargs(
-            image_id=image_id, limits=limits, policy=self._policy, users=users, instance=self._instance, name=name
+            image_id=image_id,
+            limits=limits,
+            policy=self._policy,
+            users=users,
+            instance=self._instance,
+            name=name,
+            serving=self._SERVING,
         )
         try:
             container = self._client.containers.create(**kwargs)

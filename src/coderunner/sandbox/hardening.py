@@ -15,6 +15,9 @@ from coderunner.sandbox.seccomp import default_profile
 LABEL_ROLE = "org.coderunner.role"
 LABEL_INSTANCE = "org.coderunner.instance"
 ROLE_SANDBOX = "sandbox"
+# On the long-lived containers of CODERUNNER_ISOLATION=namespaces ("true"): what tells a
+# serving pool's container from a single-use one that outlived its submission.
+LABEL_SERVING = "org.coderunner.serving"
 CPU_PERIOD_US = 100_000
 MIB = 1024 * 1024
 ROOT = "0:0"
@@ -76,8 +79,10 @@ def create_kwargs(
     users: SandboxUsers,
     instance: str,
     name: str,
+    serving: bool = False,
 ) -> dict[str, Any]:
-    """Keyword arguments of ``docker.containers.create`` for a sandbox sized for ``limits``."""
+    """Keyword arguments of ``docker.containers.create`` for a sandbox sized for ``limits``
+    (``serving``: one that serves many submissions, labelled LABEL_SERVING)."""
     from docker.types import LogConfig, Ulimit  # local: keeps this module importable without docker installed
 
     profile = policy.seccomp_profile if policy.seccomp_profile is not None else default_profile()
@@ -115,7 +120,7 @@ def create_kwargs(
         # No container log: whatever the program prints is read, capped, from the exec
         # stream; a json-file log would keep it all on the host disk, uncapped.
         "log_config": LogConfig(type=LogConfig.types.NONE),
-        "labels": {LABEL_ROLE: ROLE_SANDBOX, LABEL_INSTANCE: instance},
+        "labels": {LABEL_ROLE: ROLE_SANDBOX, LABEL_INSTANCE: instance, **({LABEL_SERVING: "true"} if serving else {})},
         # `sleep` itself is PID 1, with no init in between: the kernel shields a namespace's
         # init from its own processes' signals, so crsup's kill(-1) of stragglers (or the
         # program's) cannot end the container; crsup is the subreaper that reaps them.

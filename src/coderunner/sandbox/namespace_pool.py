@@ -40,7 +40,8 @@ class ServingContainer:
 
 class ServingPool:
     """Serving containers of one image. ``make`` starts one (full security settings);
-    ``recycle`` removes one off the caller's path (and frees its UIDs, then runs its callback)."""
+    ``recycle`` removes one off the caller's path (and frees its UIDs, then runs its callback);
+    ``on_ready`` hears how many wait idle whenever that changes (the warm-pool gauge)."""
 
     def __init__(
         self,
@@ -49,8 +50,10 @@ class ServingPool:
         *,
         size: int,
         keep: int,
+        on_ready: Callable[[int], None] = lambda _ready: None,
     ) -> None:
         self._make = make
+        self._on_ready = on_ready
         self._recycle = recycle
         self._size = size
         self._keep = max(size, keep)
@@ -68,14 +71,18 @@ class ServingPool:
     def take(self) -> ServingContainer | None:
         """An idle container, or None (the caller starts one with ``make_now``)."""
         with self._lock:
-            return self._idle.popleft() if self._idle else None
+            serving = self._idle.popleft() if self._idle else None
+            ready = len(self._idle)
+        self._on_ready(ready)
+        return serving
 
-    def make_now(self) -> ServingContainer:
-        """Starts a container for the caller, counted as live."""
+    def make_now(self, make: Callable[[], ServingContainer] | None = None) -> ServingContainer:
+        """Starts a container for the caller (with ``make`` when given, else as the pool
+        does), counted as live."""
         with self._lock:  # counted from now: the refill thread must not start one for it too
             self._live += 1
         try:
-            return self._make()
+            return (make or self._make)()
         except BaseException:
             self.forget()
             raise
@@ -86,6 +93,8 @@ class ServingPool:
             keep = not self._closed.is_set() and len(self._idle) < self._keep and self._live <= self._keep
             if keep:
                 self._idle.append(serving)
+            ready = len(self._idle)
+        self._on_ready(ready)
         if not keep:
             self.recycle(serving)
 
@@ -115,6 +124,7 @@ class ServingPool:
         with self._lock:
             stale = list(self._idle)
             self._idle.clear()
+        self._on_ready(0)
         for serving in stale:
             self.recycle(serving)
 
@@ -144,5 +154,7 @@ class ServingPool:
                     closed = self._closed.is_set()
                     if not closed:
                         self._idle.append(serving)
+                    ready = len(self._idle)
+                self._on_ready(ready)
                 if closed:
                     self.recycle(serving)

@@ -55,6 +55,8 @@ log = structlog.get_logger("coderunner.sandbox")
 class NamespaceSandbox(DockerSandbox):
     """The ``Sandbox`` port on serving containers (see the module docstring)."""
 
+    _SERVING = True
+
     def __init__(
         self,
         client: docker.DockerClient,
@@ -87,6 +89,7 @@ class NamespaceSandbox(DockerSandbox):
             self._recycle,
             size=max(size, 0),
             keep=self._keep,
+            on_ready=lambda ready: self._metrics.warm_pool_ready(image, ready),
         )
         self._serving[image] = pool
         # DockerSandbox's warm_ready, close and _engine_lost use only the surface the two
@@ -101,17 +104,25 @@ class NamespaceSandbox(DockerSandbox):
                 self._start_pool(image, size, pool_limits)
             return self._serving[image]
 
-    def _make_serving(self, image_id: str, limits: StepLimits) -> ServingContainer:
-        users = self._uids.acquire()
-        handle = _Handle(users=users)
+    def _make_serving(self, image_id: str, limits: StepLimits, handle: _Handle | None = None) -> ServingContainer:
+        """Starts a serving container. ``handle``: the caller's, named before the create, so
+        that a caller cancelled meanwhile removes the container even half-started (a
+        process that stops then would otherwise leave it behind)."""
+        handle = handle or _Handle()
+        users = handle.users = self._uids.acquire()
         try:
             with map_docker_errors("start a serving sandbox"):
-                handle.name = _new_name(self._instance)
-                handle.container = self._create(limits, image_id, users, handle.name)
+                with handle.lock:  # named and created under the lock: a canceller waits, then removes it
+                    name = handle.name = _new_name(self._instance)
+                    handle.container = self._create(limits, image_id, users, name)
+                if handle.cancelled.is_set():  # cancelled while it was being created
+                    raise SandboxFailure("the sandbox was cancelled")
                 handle.container.start()
                 stream = SupervisorStream(self._client, str(handle.container.id), serve_argv(self._policy))
         except BaseException:
-            self._remove(handle)
+            self._remove(handle)  # frees the UIDs once it is gone
+            if handle.name is None:  # nothing was created: the UIDs were never used
+                self._uids.release(users)
             raise
         return ServingContainer(handle.container, users, image_id, stream, limits)
 
@@ -132,28 +143,18 @@ class NamespaceSandbox(DockerSandbox):
         check_job(job)
         image_id, labels = self.image_for(job.image)
         pool = self._serving_pool(job.image, job.compile_limits)
-        serving = pool.take()
-        self._metrics.warm_pool_take(job.image, hit=serving is not None)
-        if serving is not None and serving.image_id != image_id:  # the image was rebuilt meanwhile
-            pool.recycle(serving)
-            serving = None
-        if serving is None:
-            serving = pool.make_now()
-        with handle.lock:
-            handle.name, handle.container, handle.users = str(serving.container.id), serving.container, serving.users
-        users = self._uids.acquire()
-        try:
-            if handle.cancelled.is_set():
-                raise SandboxFailure("the sandbox was cancelled")
-            self._fit(serving, job)
-            exchange = self._exchange(serving, job, users)
-        except BaseException:
-            self._lost(pool, serving, handle, users)
-            raise
+        serving, users, exchange = self._serve(pool, job, handle, image_id)
         outcomes = session_outcomes(exchange.session, job)
         compile_outcomes, run_outcomes = outcomes.compile, outcomes.run
         if not outcomes.complete:
-            if exchange.status is None and not exchange.deadline_hit and not _still_running(serving.container):
+            try:
+                stopped = (
+                    exchange.status is None and not exchange.deadline_hit and not _still_running(serving.container)
+                )
+            except BaseException:  # the engine did not answer: the container must not be leaked
+                self._lost(pool, serving, handle, users)
+                raise
+            if stopped:
                 self._lost(pool, serving, handle, users)
                 raise SandboxFailure(f"the sandbox container stopped under the job ({serving.container.status})")
             if not exchange.session and not exchange.deadline_hit:
@@ -181,6 +182,60 @@ class NamespaceSandbox(DockerSandbox):
         else:
             self._lost(pool, serving, handle, users)
         return SandboxRun(compile=compile_outcomes, run=run_outcomes, image_id=image_id, image_labels=labels)
+
+    def _serve(
+        self, pool: ServingPool, job: SandboxJob, handle: _Handle, image_id: str
+    ) -> tuple[ServingContainer, SandboxUsers, Exchange]:
+        """Sends ``job`` to a serving container of ``pool``; the container, the job's UIDs
+        and the exchange. A container whose stream ended before its supervisor acknowledged
+        the request (it died while idle: killed, OOM-killed, the engine restarted) ran
+        nothing of it: it is recycled, and the job goes once more, to another container.
+        After the acknowledgement the job is never sent again (see the README's threat
+        model): the caller ends it as it ended."""
+        for attempt in (1, 2):
+            if attempt > 1:
+                with handle.lock:  # the first attempt's container is being recycled (_lost): forget it
+                    if handle.cancelled.is_set():
+                        raise SandboxFailure("the sandbox was cancelled")
+                    handle.name, handle.container, handle.users, handle.removed = None, None, None, False
+            serving = self._take(pool, job.image, image_id, handle)
+            with handle.lock:
+                handle.name, handle.container, handle.users = (
+                    str(serving.container.id),
+                    serving.container,
+                    serving.users,
+                )
+            users = self._uids.acquire()
+            try:
+                if handle.cancelled.is_set():
+                    raise SandboxFailure("the sandbox was cancelled")
+                self._fit(serving, job)
+                exchange = self._exchange(serving, job, users)
+            except BaseException:
+                self._lost(pool, serving, handle, users)
+                raise
+            if attempt > 1 or not exchange.never_taken:
+                break
+            log.warning(
+                "sandbox.serving_container_gone",
+                container=str(serving.container.id)[:12],
+                stderr=exchange.stderr[-300:].decode(errors="replace"),
+            )
+            self._metrics.sandbox_failure("serving_container_gone")
+            self._lost(pool, serving, handle, users)
+        return serving, users, exchange
+
+    def _take(self, pool: ServingPool, image: str, image_id: str, handle: _Handle) -> ServingContainer:
+        """An idle container of the current image, or one started now under ``handle``."""
+        serving = pool.take()
+        self._metrics.warm_pool_take(image, hit=serving is not None)
+        if serving is not None and serving.image_id != image_id:  # the image was rebuilt meanwhile
+            pool.recycle(serving)
+            serving = None
+        if serving is not None:
+            return serving
+        limits = self._pool_limits[image]
+        return pool.make_now(lambda: self._make_serving(image_id, limits, handle))
 
     def _fit(self, serving: ServingContainer, job: SandboxJob) -> None:
         """Raises the container's memory and CPU limits when ``job`` needs more than they

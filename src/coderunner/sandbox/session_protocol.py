@@ -1,8 +1,9 @@
 """What the service and ``crsup --serve`` say to each other about one submission (pure).
 
 The format is documented at the top of docker/supervisor/serve.h: a request carries the
-job's files and both phases' batches at once; the reply is the session's report in
-``P`` chunks, then ``Z`` with how the session ended. One round trip per submission.
+job's files and both phases' batches at once; the reply is ``A`` (the whole request was
+read, nothing of it ran yet), the session's report in ``P`` chunks, then ``Z`` with how
+the session ended. One round trip per submission.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from coderunner.sandbox.supervisor import read_outcomes, render_batch, report_en
 
 _CHUNK = re.compile(rb"P (\d{1,9})\n")
 _END = re.compile(rb"Z (\d{1,3})\n")
+_ACK = b"A\n"
 _NOT_RUN = ProcessOutcome(ProcessStatus.NOT_RUN)
 
 
@@ -63,13 +65,15 @@ def render_request(job: SandboxJob, users: SandboxUsers, policy: SandboxPolicy, 
 
 
 class ReplyDecoder:
-    """Reassembles a reply fed in pieces: ``session()`` (the report bytes) and ``status``
-    (None until the ``Z`` line came). ``malformed`` is set when the stream is not a reply."""
+    """Reassembles a reply fed in pieces: ``accepted`` (the ``A`` line came), ``session()``
+    (the report bytes) and ``status`` (None until the ``Z`` line came). ``malformed`` is set
+    when the stream is not a reply (anything before ``A`` included)."""
 
     def __init__(self) -> None:
         # Pieces, joined once at the end: a growing buffer would be copied as it grows,
         # and a report can be several output caps large.
         self._parts: list[bytes] = []
+        self.accepted = False
         self.status: int | None = None
         self.malformed = False
         self._pending = bytearray()
@@ -96,7 +100,10 @@ class ReplyDecoder:
                 return
             line = bytes(self._pending[: line_end + 1])
             del self._pending[: line_end + 1]
-            if chunk := _CHUNK.fullmatch(line):
+            if not self.accepted:
+                self.accepted = line == _ACK
+                self.malformed = not self.accepted
+            elif chunk := _CHUNK.fullmatch(line):
                 self._chunk_left = int(chunk[1])
             elif end := _END.fullmatch(line):
                 self.status = int(end[1])

@@ -29,11 +29,19 @@ class Exchange:
     deadline_hit: bool
     overflow: bool
     stderr: bytes  # the supervisor's own complaints (the steps' stderr is in the report)
+    accepted: bool  # the supervisor acknowledged the whole request (nothing of it ran before)
+    ended: bool  # the stream ended (EOF, or the connection broke) before the reply did
 
     @property
     def clean(self) -> bool:
         """The session ended normally and the supervisor can take another submission."""
         return self.status == 0 and not (self.deadline_hit or self.overflow)
+
+    @property
+    def never_taken(self) -> bool:
+        """The stream ended before the supervisor acknowledged the request: it was gone
+        (the container died while idle) or refused it, and nothing of the request ran."""
+        return self.ended and not self.accepted
 
 
 class SupervisorStream:
@@ -55,7 +63,7 @@ class SupervisorStream:
         passes, the supervisor's output ends, or more than ``max_bytes`` came."""
         decoder = ReplyDecoder()
         stderr = bytearray()
-        deadline_hit = overflow = False
+        deadline_hit = overflow = ended = False
         received = 0
         try:
             self._sock.settimeout(max(0.1, deadline - time.monotonic()))
@@ -68,6 +76,7 @@ class SupervisorStream:
                 self._sock.settimeout(remaining)
                 frame = self._reader.next_frame()
                 if frame is None:
+                    ended = True
                     break
                 stream, payload = frame
                 received += len(payload)
@@ -80,10 +89,10 @@ class SupervisorStream:
                     break
         except TimeoutError:
             deadline_hit = True
-        except OSError:
-            pass  # the container went away under us: the reply did not end
+        except OSError:  # the container went away under us (a broken pipe, a reset): the reply did not end
+            ended = True
         status = None if decoder.malformed else decoder.status
-        return Exchange(decoder.session(), status, deadline_hit, overflow, bytes(stderr))
+        return Exchange(decoder.session(), status, deadline_hit, overflow, bytes(stderr), decoder.accepted, ended)
 
     def close(self) -> None:
         # Both: a socket with an open SocketIO wrapper is only really closed once both are.

@@ -122,7 +122,7 @@ class Metrics(Protocol):
         ...
 
     def warm_pool_ready(self, image: str, ready: int) -> None:
-        """How many started containers of ``image`` wait in its pool now."""
+        """How many started containers of ``image`` wait idle in its pool now (single-use or serving)."""
         ...
 
     def warm_pool_take(self, image: str, hit: bool) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Iterable
 from typing import Any
 
 import httpx
@@ -76,9 +77,13 @@ def final(server: RunningServer, execution_id: str, timeout_s: float = 30) -> di
     return wait_until(probe, timeout_s, f"execution {execution_id} to end")
 
 
-def assert_settled(server: RunningServer, *student_ids: str, containers_left: int = 0) -> None:
-    """Every record of these students is final, at most ``containers_left`` containers of
-    the server remain (its warm pool), and the next request is graded."""
+def assert_settled(
+    server: RunningServer, *student_ids: str, containers_left: int = 0, gone: Iterable[str] = ()
+) -> None:
+    """Every record of these students is final, the containers ``gone`` (those that ran
+    them) no longer exist, at most ``containers_left`` containers of the server remain
+    beyond its serving pools' idle ones (its single-use warm pool; RunningServer.leftovers),
+    and the next request is graded."""
 
     def all_final() -> bool:
         found = []
@@ -90,7 +95,8 @@ def assert_settled(server: RunningServer, *student_ids: str, containers_left: in
         return all(r["status"] in TERMINAL for r in found)
 
     wait_until(all_final, 60, "every record to be final")
-    wait_until(lambda: len(server.containers()) <= containers_left, 60, "no container left")
+    wait_until(lambda: not set(gone) & set(server.containers()), 60, "the containers that ran them to go")
+    wait_until(lambda: len(server.leftovers()) <= containers_left, 60, "no container left")
     with httpx.Client(base_url=server.http_url, timeout=120) as http:
         answer = http.post("/v1/executions", json=body(student_ids[0]))
     assert 200 == answer.status_code, answer.text

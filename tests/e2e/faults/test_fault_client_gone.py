@@ -32,7 +32,7 @@ def blocker(server: RunningServer, student: str) -> Iterator[str]:
     connection = post_and_hold(server, sleeper(holder))
     try:
         record_in(server, holder, "running")
-        wait_until(lambda: server.containers() or None, 30, "the blocker's container")
+        wait_until(lambda: server.busy_containers() or None, 30, "the blocker's container")
         yield holder
     finally:
         connection.close()
@@ -70,10 +70,10 @@ def test_a_rest_client_leaving_while_queued_cancels_it_before_it_runs(
 def test_a_rest_client_leaving_while_running_cancels_it(server: RunningServer, student: str) -> None:
     connection = post_and_hold(server, sleeper(student))
     running = record_in(server, student, "running")
-    wait_until(lambda: server.containers() or None, 30, "its container")
+    busy = wait_until(lambda: server.busy_containers() or None, 30, "its container")
     connection.close()
     assert_cancelled(final(server, running["id"]), started=True)
-    assert_settled(server, student)
+    assert_settled(server, student, gone=busy)
 
 
 def test_a_grpc_deadline_passing_while_queued_cancels_it_before_it_runs(
@@ -97,10 +97,10 @@ def test_a_grpc_call_cancelled_while_running_cancels_it(server: RunningServer, s
         stub = pb_grpc.SolutionEvaluationServiceStub(channel)  # type: ignore[no-untyped-call]
         call = stub.EvaluateSolution.future(grpc_sleeper(student), timeout=120)
         running = record_in(server, student, "running")
-        wait_until(lambda: server.containers() or None, 30, "its container")
+        busy = wait_until(lambda: server.busy_containers() or None, 30, "its container")
         assert call.cancel()
     assert_cancelled(final(server, running["id"]), started=True)
-    assert_settled(server, student)
+    assert_settled(server, student, gone=busy)
 
 
 def test_after_the_callers_left_nothing_is_left_and_the_next_request_is_served(

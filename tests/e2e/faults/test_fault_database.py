@@ -65,7 +65,7 @@ def test_after_a_database_outage_every_record_ends_without_a_restart(
 
         before = wait_until(snapshot, 60, f"{SLOTS} running and {LOAD - SLOTS} waiting")
         # (in their sandboxes: everything they store before grading is stored)
-        wait_until(lambda: len(server.containers()) >= SLOTS or None, 60, "their sandboxes")
+        wait_until(lambda: len(server.busy_containers()) >= SLOTS or None, 60, "their sandboxes")
         # When the database stops
         postgres.stop()
         # Then every caller, and a new one, is answered 503 (never 500)

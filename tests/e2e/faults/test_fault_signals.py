@@ -21,7 +21,7 @@ def load(server: RunningServer, student: str) -> list[str]:
     with httpx.Client(base_url=server.http_url, timeout=60) as http:
         answers = [http.post("/v1/executions", params={"wait": "false"}, json=sleeper(student)) for _ in range(LOAD)]
     assert [202] * LOAD == [a.status_code for a in answers], [a.text for a in answers]
-    wait_until(lambda: len(server.containers()) >= SLOTS or None, 60, f"{SLOTS} running sandboxes")
+    wait_until(lambda: len(server.busy_containers()) >= SLOTS or None, 60, f"{SLOTS} running sandboxes")
     return [a.json()["id"] for a in answers]
 
 

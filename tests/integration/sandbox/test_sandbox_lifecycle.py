@@ -100,7 +100,8 @@ async def test_the_reaper_removes_leftovers_of_its_instance_only(
             cpp_image, ["sleep", "infinity"], labels=labels, network_mode="none", detach=True
         )
 
-    crashed, other = make_sandbox(instance="test-reaper-crashed"), make_sandbox(instance="test-reaper-other")
+    crashed = make_sandbox(instance="test-reaper-crashed", isolation="container")
+    other = make_sandbox(instance="test-reaper-other", isolation="container")
     mine = [stray("test-reaper-crashed"), stray("test-reaper-crashed")]
     theirs = stray("test-reaper-other")
     try:

@@ -11,6 +11,7 @@ from coderunner.domain.sandbox_job import WORKSPACE, StepLimits
 from coderunner.sandbox.hardening import (
     LABEL_INSTANCE,
     LABEL_ROLE,
+    LABEL_SERVING,
     ROLE_SANDBOX,
     SandboxPolicy,
     SandboxUsers,
@@ -96,6 +97,14 @@ def test_pid_1_drops_to_the_builder_with_no_log_and_no_init() -> None:
     assert kwargs["init"] is False
     assert "sandbox" == kwargs["hostname"]
     assert {LABEL_ROLE: ROLE_SANDBOX, LABEL_INSTANCE: "i1"} == kwargs["labels"]
+
+
+def test_a_serving_container_says_so_in_a_label_of_its_own() -> None:
+    kwargs = create_kwargs(
+        image_id="sha256:abc", limits=LIMITS, policy=SandboxPolicy(), users=USERS, instance="i1", name="n", serving=True
+    )
+
+    assert {LABEL_ROLE: ROLE_SANDBOX, LABEL_INSTANCE: "i1", LABEL_SERVING: "true"} == kwargs["labels"]
 
 
 def test_no_seccomp_profile_given_means_the_shipped_one_never_the_engines() -> None:

@@ -85,3 +85,39 @@ def test_containers_started_for_a_burst_beyond_keep_are_recycled_when_given_back
     assert 1 == pool.ready
     assert [1, 2] == engine.recycled  # given back while more than keep were live
     pool.close()
+
+
+def test_every_change_of_the_idle_count_is_reported() -> None:
+    engine = Engine()
+    heard: list[int] = []
+    pool = ServingPool(engine.make, engine.recycle, size=1, keep=2, on_ready=heard.append)
+    pool.start()
+    _wait_for(lambda: heard == [1])
+
+    taken = pool.take()
+    extra = pool.make_now()
+    assert taken is not None
+    pool.give_back(taken)
+    pool.give_back(extra)
+    pool.close()
+
+    assert [1, 0, 1, 2, 0] == heard
+    assert 0 == pool.ready
+
+
+def test_a_container_started_for_a_caller_comes_from_its_maker_and_is_kept_like_any_other() -> None:
+    engine = Engine()
+    pool = ServingPool(engine.make, engine.recycle, size=0, keep=1)
+    pool.start()
+    made: list[ServingContainer] = []
+
+    def callers_own() -> ServingContainer:
+        made.append(engine.make())
+        return made[-1]
+
+    serving = pool.make_now(callers_own)
+    pool.give_back(serving)
+
+    assert ([serving], 1) == (made, pool.ready)
+    assert serving is pool.take()
+    pool.close()

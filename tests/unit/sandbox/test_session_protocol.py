@@ -54,13 +54,13 @@ def test_the_serving_supervisor_gets_the_policy_sizes() -> None:
 
 def test_a_reply_fed_in_any_pieces_gives_back_the_session_and_its_status() -> None:
     session = _record("c") + b"E\n" + _record("t1", out=b"P 3\nZ 0\n") + _record("t2", 1) + b"E\n"
-    reply = _chunked(session, 7) + b"Z 0\n"
+    reply = b"A\n" + _chunked(session, 7) + b"Z 0\n"
     decoder = ReplyDecoder()
 
     for i in range(0, len(reply), 5):
         decoder.feed(reply[i : i + 5])
 
-    assert (session, 0, False) == (decoder.session(), decoder.status, decoder.malformed)
+    assert (True, session, 0, False) == (decoder.accepted, decoder.session(), decoder.status, decoder.malformed)
     outcomes = session_outcomes(decoder.session(), JOB)
     assert outcomes.complete
     assert [ProcessStatus.SUCCESS] == [o.status for o in outcomes.compile]
@@ -73,6 +73,18 @@ def test_a_stream_that_is_not_a_reply_is_malformed() -> None:
     decoder.feed(b"crsup: something went wrong and this is not a frame\n")
     assert decoder.malformed
     assert decoder.done
+
+
+def test_a_reply_must_begin_with_the_acknowledgement() -> None:
+    unacknowledged, acknowledged = ReplyDecoder(), ReplyDecoder()
+
+    unacknowledged.feed(b"P 2\nE\nZ 0\n")
+    acknowledged.feed(b"A")
+
+    assert (False, True, None) == (unacknowledged.accepted, unacknowledged.malformed, unacknowledged.status)
+    assert (False, False, False) == (acknowledged.accepted, acknowledged.malformed, acknowledged.done)
+    acknowledged.feed(b"\nA\n")
+    assert (True, True) == (acknowledged.accepted, acknowledged.malformed)  # a second A is not a reply
 
 
 def test_a_failed_compile_leaves_the_tests_not_run_and_a_cut_report_is_incomplete() -> None:
