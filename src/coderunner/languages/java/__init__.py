@@ -78,7 +78,9 @@ class JavaLanguage:
         job = SandboxJob(
             image=self.image,
             files=files,
-            compile=(Step("compile", toolchain.compile_argv(tuple(generated.files))),),
+            compile=toolchain.compile_steps(
+                tuple(generated.files), plan.tests_class if plan.mode is Mode.FUNCTION else None
+            ),
             compile_limits=submission.limits.compile_step,
             run=run,
             run_limits=submission.limits.run_step,
