@@ -7,7 +7,10 @@ class of that name), whose ``call(index)`` the harness (``coderunner.Harness``) 
     import java.util.*;
     import static org.junit.jupiter.api.Assertions.*;
     final class CoderunnerTests {
+        private static boolean called;
         static Object call(int index) throws Throwable {
+            if (called) throw new IllegalStateException("a test runs once");
+            called = true;
             switch (index) { case 0: return t0(); case 1: c1(); return null; ... }
         }
         private static Object t0() throws Throwable { return new Solution().twoSum(new int[] {2, 7}, 9); }
@@ -18,7 +21,9 @@ class of that name), whose ``call(index)`` the harness (``coderunner.Harness``) 
 
 It holds the tests' arguments and custom bodies, never the expected values of the
 others nor the nonce: those stay outside the sandbox and on the harness's stack
-(``docker/java/harness``). Whole-program
+(``docker/java/harness``). Its compiled files are moved out of the user's classes'
+folder after javac (``toolchain.compile_steps``), so that under a custom body's security
+manager the user's code cannot read them. Whole-program
 mode compiles the code alone and runs its ``main`` through ``coderunner.ProgramMain``.
 """
 
@@ -139,12 +144,18 @@ def _value_test(
 
 
 # The generated class never names the harness (which finds it by name): any name the
-# user's code gives its own classes, even one of the harness's, still compiles.
+# user's code gives its own classes, even one of the harness's, still compiles. ``call``
+# runs once, for the harness: the user's code (which may find the class by name) cannot
+# run a body itself to read its expected value out of JUnit's message.
 _HEADER = """import java.util.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 final class {tests_class} {{
+    private static boolean called;
+
     static Object call(int index) throws Throwable {{
+        if (called) throw new IllegalStateException("a test runs once");
+        called = true;
         switch (index) {{"""
 _FOOTER_OF_SWITCH = (
     '            default: throw new IllegalArgumentException("no test " + index);',

@@ -6,6 +6,8 @@ Dockerfile builds); change both sides together.
 
 from __future__ import annotations
 
+from coderunner.domain.sandbox_job import Step
+
 IMAGE = "coderunner-java"
 JAVA = "/usr/bin/java"  # Debian trixie's default JDK: OpenJDK 21
 JAVAC = "/usr/bin/javac"
@@ -14,7 +16,12 @@ HARNESS_JAR = f"{HOME}/harness.jar"
 HARNESS_ARCHIVE = f"{HOME}/harness.jsa"  # CDS archive of the JDK's, the harness's and JUnit's classes
 JAVAC_ARCHIVE = f"{HOME}/javac.jsa"  # CDS archive of javac's classes
 POLICY = f"{HOME}/tests.policy"  # custom bodies' security policy: the user's code gets no permission
-CLASSES = "classes"  # javac's output in the workspace
+CLASSES = "classes"  # javac's output in the workspace: the user's classes
+# The generated tests class, moved out of CLASSES after javac: under a custom body's
+# security policy (POLICY, which grants neither folder anything) the user's classes may
+# read their own folder (the JDK's class loader grants that), never this one, so the
+# body's expected values (constants in its bytes) stay out of their reach.
+TESTS_CLASSES = "tests-classes"
 TESTS_CLASS = "CoderunnerTests"  # the generated function-mode class, unless the user's code has one
 HARNESS_MAIN = "coderunner.Harness"
 PROGRAM_MAIN = "coderunner.ProgramMain"
@@ -24,7 +31,9 @@ LIBRARIES = tuple(
     for jar in ("junit-jupiter-api", "junit-platform-commons", "opentest4j", "apiguardian-api")
 )
 LIBRARY_PATH = ":".join((HARNESS_JAR, *LIBRARIES))
-CLASS_PATH = f"{LIBRARY_PATH}:{CLASSES}"  # the archive's class path first, or it is not used
+# The archive's class path first, or it is not used; one class loader for all, so the
+# tests class reaches package-private user classes.
+CLASS_PATH = f"{LIBRARY_PATH}:{CLASSES}:{TESTS_CLASSES}"
 
 # Start-up over peak speed: tests are short. C1 only, serial GC, no perf-data file in
 # /tmp (it would also show the command line to other processes).
@@ -51,7 +60,21 @@ def heap_mb(memory_mb: int) -> int:
     return max(memory_mb // 2, memory_mb - _JVM_OVERHEAD_MB)
 
 
-def compile_argv(files: tuple[str, ...]) -> tuple[str, ...]:
+def compile_steps(files: tuple[str, ...], tests_class: str | None) -> tuple[Step, ...]:
+    """javac, then (function mode) the move of ``tests_class`` and its nested classes'
+    files into TESTS_CLASSES."""
+    javac = Step("compile", _javac_argv(files))
+    if tests_class is None:
+        return (javac,)
+    # The class name is an argument of the script, never part of it.
+    move = (
+        'mkdir "$2" && find "$1" -maxdepth 1 -type f \\( -name "$3.class" -o -name "$3\\$*.class" \\) '
+        '-exec mv -t "$2" {} +'
+    )
+    return javac, Step("hide-tests", ("/bin/sh", "-c", move, "sh", CLASSES, TESTS_CLASSES, tests_class))
+
+
+def _javac_argv(files: tuple[str, ...]) -> tuple[str, ...]:
     return (
         JAVAC,
         "-J-XX:TieredStopAtLevel=1",
