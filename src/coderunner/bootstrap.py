@@ -35,6 +35,7 @@ from coderunner.service.ports import EventSink, Metrics
 from coderunner.service.queue_scheduler import QueueScheduler
 from coderunner.service.recovery import recover
 from coderunner.service.scheduler import Scheduler
+from coderunner.service.stranded import StrandedSweep
 from coderunner.settings import Settings
 from coderunner.store.database import create_engine_for, migrate
 from coderunner.store.deliveries import SqlDeliveryStore
@@ -179,6 +180,22 @@ def build_worker(services: Services, loop: asyncio.AbstractEventLoop) -> QueueWo
         heartbeat_timeout_s=settings.broker_heartbeat_timeout_s,
         handle=handle,
     )
+
+
+def build_sweep(services: Services) -> tuple[StrandedSweep, RedisWorkQueue]:
+    """A worker's sweep of stranded records, and the queue it requeues on (close it after)."""
+    settings = services.settings
+    if settings.broker_url is None:
+        raise InvalidSubmission("CODERUNNER_BROKER_URL", "is not set: a worker takes its work from a broker")
+    queue = RedisWorkQueue(settings.broker_url, heartbeat_timeout_s=settings.broker_heartbeat_timeout_s)
+    sweep = StrandedSweep(
+        services.pipeline,
+        services.store,
+        queue,
+        requeue_after_s=settings.broker_requeue_after_s,
+        max_requeues=settings.broker_max_requeues,
+    )
+    return sweep, queue
 
 
 def _embedded_services(settings: Settings, render_execution: RenderExecution | None) -> Services:

@@ -20,7 +20,7 @@ from coderunner.domain.submission import Submission
 from coderunner.errors import InvalidSubmission, StoreError, TemplateError
 from coderunner.languages.plugin import Language, check_mode
 from coderunner.service.outbox import FinalState, Outbox
-from coderunner.service.ports import ExecutionStore, Metrics, NoMetrics, Phase, Sandbox
+from coderunner.service.ports import Admission, ExecutionStore, Metrics, NoMetrics, Phase, Sandbox
 
 log = structlog.get_logger("coderunner.pipeline")
 CANCELLED_MESSAGE = "the evaluation was cancelled before it finished"
@@ -68,8 +68,11 @@ class Pipeline:
         self._on_final = on_final
         self._metrics = metrics or NoMetrics()
 
-    async def record(self, submission: Submission, request: RequestInfo) -> Execution:
-        """Stores ``submission`` as pending (its language must exist and have its mode: InvalidSubmission otherwise)."""
+    async def record(
+        self, submission: Submission, request: RequestInfo, admission: Admission | None = None
+    ) -> Execution:
+        """Stores ``submission`` as pending (its language must exist and have its mode: InvalidSubmission
+        otherwise); with ``admission``, only within its bounds (``Overloaded`` otherwise)."""
         check_mode(self._languages(submission.language), submission)
         if submission.callback_url:
             if self._callbacks is None:
@@ -78,7 +81,7 @@ class Pipeline:
         request = replace(request, server_instance=self._instance)
         execution_id = str(uuid.uuid4())
         try:
-            return await self._store.create(execution_id, submission, request, self._clock())
+            return await self._store.create(execution_id, submission, request, self._clock(), admission)
         except StoreError as exc:
             # The insert may have committed just before the connection dropped: should the
             # record exist, it must not stay pending. (Without one, the outbox drops this.)

@@ -17,26 +17,13 @@ import grpc
 import httpx
 import pytest
 import redis
-from cluster import Cluster, all_final, records, slow, submission, wait_running
+from cluster import Cluster, all_final, post_all, records, slow, submission, wait_running
 from running_server import wait_until
 
 from coderunner.entrypoints.grpc._generated import code_runner_pb2 as pb
 from coderunner.entrypoints.grpc._generated import code_runner_pb2_grpc as rpc
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
-
-
-async def _post_all(urls: list[str], documents: list[dict[str, object]], *, wait: bool) -> list[httpx.Response]:
-    """POSTs every document, round robin over ``urls``, at most 16 at a time."""
-    limit = asyncio.Semaphore(16)
-    async with httpx.AsyncClient(timeout=300) as client:
-
-        async def post(index: int, document: dict[str, object]) -> httpx.Response:
-            async with limit:
-                url = f"{urls[index % len(urls)]}/v1/executions"
-                return await client.post(url, json=document, params={"wait": str(wait).lower()})
-
-        return list(await asyncio.gather(*(post(i, d) for i, d in enumerate(documents))))
 
 
 def _post_later(url: str, document: dict[str, object]) -> httpx.Response:
@@ -59,8 +46,8 @@ def test_200_submissions_over_two_api_nodes_are_each_recorded_once_with_their_ve
         for i in range(200)
     ]
     urls = [api1.http_url, api2.http_url]
-    waited = asyncio.run(_post_all(urls, documents[:100], wait=True))
-    queued = asyncio.run(_post_all(urls, documents[100:], wait=False))
+    waited = asyncio.run(post_all(urls, documents[:100], wait=True))
+    queued = asyncio.run(post_all(urls, documents[100:], wait=False))
     # Then every request was taken, the waiting ones with their result
     assert [200] * 100 == [r.status_code for r in waited], [r.text for r in waited if r.status_code != 200][:3]
     assert [202] * 100 == [r.status_code for r in queued]
@@ -79,7 +66,7 @@ def test_a_worker_killed_mid_evaluation_leaves_nothing_stuck(cluster: Cluster, s
     # Given two workers, each busy with a slow evaluation, and two more queued
     api = cluster.api()
     first, second = cluster.worker(), cluster.worker()
-    answers = asyncio.run(_post_all([api.http_url], [slow(student, 3) for _ in range(4)], wait=False))
+    answers = asyncio.run(post_all([api.http_url], [slow(student, 3) for _ in range(4)], wait=False))
     assert [202] * 4 == [a.status_code for a in answers]
     wait_running(api, student, 2)
     # When one worker is killed (SIGKILL: no clean-up of any kind)
@@ -99,7 +86,7 @@ def test_a_redis_restart_loses_nothing_accepted(cluster: Cluster, student: str) 
     api = cluster.api()
     cluster.worker(), cluster.worker()
     documents = [submission(student, i, correct=True) for i in range(12)]
-    before = asyncio.run(_post_all([api.http_url], documents[:8], wait=False))
+    before = asyncio.run(post_all([api.http_url], documents[:8], wait=False))
     assert [202] * 8 == [a.status_code for a in before]
     # When Redis restarts (its append-only file keeps the queues)
     cluster.redis.stop()
@@ -109,7 +96,7 @@ def test_a_redis_restart_loses_nothing_accepted(cluster: Cluster, student: str) 
     assert 503 == refused.status_code, refused.text
     # and every accepted evaluation, before and after the restart, ends accepted
     wait_until(lambda: httpx.get(f"{api.http_url}/readyz").status_code == 200, 60, "the API node ready again")
-    after = asyncio.run(_post_all([api.http_url], documents[8:], wait=True))
+    after = asyncio.run(post_all([api.http_url], documents[8:], wait=True))
     assert [200] * 4 == [a.status_code for a in after], [a.text for a in after]
     found = all_final(api, student, 13, timeout_s=300)
     accepted = [r for r in found if r["code_version_id"] != "v99"]
