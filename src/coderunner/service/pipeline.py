@@ -17,7 +17,7 @@ from coderunner.domain.delivery import WEBHOOK
 from coderunner.domain.execution import Execution, ExecutionStatus, ProgramInfo, RequestInfo, status_for
 from coderunner.domain.outcome import Grade, Verdict
 from coderunner.domain.submission import Submission
-from coderunner.errors import InvalidSubmission, StoreError, TemplateError
+from coderunner.errors import InvalidSubmission, SandboxUnavailable, StoreError, TemplateError
 from coderunner.languages.plugin import Language, check_mode
 from coderunner.service.outbox import FinalState, Outbox
 from coderunner.service.ports import Admission, ExecutionStore, Metrics, NoMetrics, Phase, Sandbox
@@ -43,7 +43,7 @@ class Pipeline:
     def __init__(
         self,
         store: ExecutionStore,
-        sandbox: Sandbox,
+        sandbox: Sandbox | None,
         languages: Callable[[str], Language],
         *,
         server_instance: str,
@@ -53,7 +53,9 @@ class Pipeline:
         on_final: Callable[[], None] = lambda: None,
         metrics: Metrics | None = None,
     ) -> None:
-        """``event_sinks``: every final state owes its event to these (the outbox delivers it);
+        """``sandbox``: None in a process that records and ends executions but grades none
+        (an API node of a scale-out deployment: ``run`` then ends them failed);
+        ``event_sinks``: every final state owes its event to these (the outbox delivers it);
         ``callbacks``: which callback_urls are allowed (None: webhooks are off, and a
         submission with a callback_url is refused); ``on_final``: called after a final state
         was stored (wakes the dispatcher)."""
@@ -201,6 +203,8 @@ class Pipeline:
                 source=program.source,
             ),
         )
+        if self._sandbox is None:
+            raise SandboxUnavailable(f"this process ({self._instance}) grades nothing: it has no sandbox")
         started = time.monotonic()
         run = await self._sandbox.execute(program.job)
         self._metrics.phase_duration(Phase.SANDBOX, language.name, time.monotonic() - started)

@@ -157,8 +157,8 @@ def test_backpressure_is_per_student_and_for_the_whole_queue(cluster: Cluster, s
     own = f"sqlite:///{cluster.folder / 'backpressure.db'}"
     api = cluster.api(broker_student_limit=2, broker_queue_limit=3, database_url=own)
     cluster.worker(database_url=own)
-    # When one student sends three slow ones, and another student two (one after the other:
-    # admissions racing each other may overshoot a bound by as many as race)
+    # When one student sends three slow ones, and another student two (one after the other, so
+    # that which one is refused is known; racing admissions: test_recovery.py)
     flood = [_post_later(api.http_url, slow(student, 3)) for _ in range(3)]
     other = [_post_later(api.http_url, slow(f"{student}-b", 1)) for _ in range(2)]
     # Then the flooding student's third is refused, the other student still gets in,
@@ -216,3 +216,44 @@ def test_a_worker_on_another_database_dead_letters_what_it_cannot_find(cluster: 
     finally:
         client.close()
     assert answer.json()["id"] in worker.log_path.read_text()
+
+
+def test_an_api_node_needs_no_docker_engine(cluster: Cluster, student: str) -> None:
+    # Given an API node whose Docker engine address leads nowhere, and a worker with a real one
+    dead = "unix:///nonexistent/docker.sock"
+    api = cluster.api(docker_host=dead)
+    cluster.worker(worker_languages="python")
+    # Then it serves: ready on its database and broker alone, with no engine check
+    ready = wait_until(lambda: (r := httpx.get(f"{api.http_url}/readyz")).status_code == 200 and r, 30, "ready")
+    assert ["broker", "database"] == [check["name"] for check in ready.json()["checks"]]
+    # and what it accepts is graded by the worker, its languages described from the workers' images
+    graded = httpx.post(f"{api.http_url}/v1/executions", json=submission(student, 1, correct=True), timeout=120)
+    assert (200, "accepted") == (graded.status_code, graded.json()["verdict"]), graded.text
+    python = next(lang for lang in httpx.get(f"{api.http_url}/v1/languages").json() if lang["name"] == "python")
+    assert python["runtime_version"].startswith("Python 3"), python
+    # and `coderunner doctor` checks what an API node needs; `doctor --worker`, the engine too
+    environment = {
+        **os.environ,
+        "COLUMNS": "400",
+        "DOCKER_HOST": dead,
+        "CODERUNNER_DATABASE_URL": cluster.database,
+        "CODERUNNER_BROKER_URL": cluster.redis.url,
+    }
+    outputs = {}
+    for role in ([], ["--worker"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "coderunner", "doctor", *role],
+            env=environment,
+            cwd=cluster.folder,
+            capture_output=True,
+            text=True,
+            timeout=100,
+            check=False,
+        )
+        outputs[tuple(role)] = (done.returncode, done.stdout)
+    api_code, api_report = outputs[()]
+    assert 0 == api_code, api_report
+    assert "docker engine" not in api_report
+    worker_code, worker_report = outputs[("--worker",)]
+    assert 0 != worker_code, worker_report
+    assert "docker engine" in worker_report
