@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
@@ -25,23 +26,29 @@ from coderunner.broker.links import (
     messages_key,
     queue_name,
 )
+from coderunner.broker.wakeup import WakeableRedisBroker, Wakeups, announce_queued
 from coderunner.domain.execution import Execution
 from coderunner.errors import BrokerUnavailable
 
 
-def make_broker(url: str, heartbeat_timeout_s: float) -> RedisBroker:
+def make_broker(url: str, heartbeat_timeout_s: float, wakeups: Wakeups | None = None) -> RedisBroker:
     """Dramatiq's Redis broker without its default middleware: no automatic retries (a
     redelivery is decided by worker loss only, and bounded by the consumer) and no time limit
-    (the sandbox enforces each step's own)."""
-    return RedisBroker(  # type: ignore[no-untyped-call]
-        client=client_for(url),
-        middleware=[],
-        namespace=DRAMATIQ_NAMESPACE,
-        heartbeat_timeout=int(heartbeat_timeout_s * 1000),
-        # Of 1 000 000 broker commands: one in 200. An idle worker polls each queue ~50 times a
-        # second, so a dead worker's messages are requeued within about a second of its timeout.
-        maintenance_chance=5_000,
-    )
+    (the sandbox enforces each step's own). With ``wakeups`` (a worker's), idle fetches wait
+    for work to be announced (``broker/wakeup.py``)."""
+    options: dict[str, Any] = {
+        "client": client_for(url),
+        "middleware": [],
+        "namespace": DRAMATIQ_NAMESPACE,
+        "heartbeat_timeout": int(heartbeat_timeout_s * 1000),
+        # Of 1 000 000 broker commands: one in 200. An idle worker fetches from each queue at
+        # least 4 times a second (broker/wakeup.py), so a dead worker's messages are requeued
+        # within seconds of its timeout.
+        "maintenance_chance": 5_000,
+    }
+    if wakeups is None:
+        return RedisBroker(**options)  # type: ignore[no-untyped-call]
+    return WakeableRedisBroker(wakeups=wakeups, **options)
 
 
 class RedisWorkQueue:
@@ -80,6 +87,7 @@ class RedisWorkQueue:
         with map_redis_errors(f"queue execution {execution.id}"):
             # What RedisBroker.enqueue does, with the execution id as the Redis message id.
             self._broker.do_enqueue(message.queue_name, execution.id, message.encode())
+        announce_queued(self._client, message.queue_name)
 
     def _held(self, executions: Sequence[Execution]) -> set[str]:
         with map_redis_errors("look up queued executions"), self._client.pipeline(transaction=False) as pipe:
