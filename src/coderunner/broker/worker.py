@@ -138,9 +138,10 @@ class QueueWorker:
 
     def _process(self, execution_id: str) -> None:
         try:
-            with map_redis_errors(f"count the deliveries of {execution_id}"):
-                attempt = int(self._client.incr(attempts_key(execution_id)))
-                self._client.expire(attempts_key(execution_id), ATTEMPTS_TTL_S)
+            with map_redis_errors(f"count the deliveries of {execution_id}"), self._client.pipeline() as pipe:
+                pipe.incr(attempts_key(execution_id))
+                pipe.expire(attempts_key(execution_id), ATTEMPTS_TTL_S)
+                attempt = int(pipe.execute()[0])
             log.debug("worker.received", execution_id=execution_id, attempt=attempt)
             known = self._handle(execution_id, attempt)
             if known:
