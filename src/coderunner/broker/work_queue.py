@@ -10,6 +10,7 @@ still has its message, without scanning any queue.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -51,6 +52,10 @@ def make_broker(url: str, heartbeat_timeout_s: float, wakeups: Wakeups | None = 
     return WakeableRedisBroker(wakeups=wakeups, **options)
 
 
+# Workers are judged alive on heartbeats seconds apart: a second-old list of their languages is as good.
+LIVE_LANGUAGES_TTL_S = 1.0
+
+
 class RedisWorkQueue:
     """Queues an execution id on its language's queue; the record itself stays in the store."""
 
@@ -58,6 +63,8 @@ class RedisWorkQueue:
         self._broker = make_broker(url, heartbeat_timeout_s)
         self._client = self._broker.client
         self._heartbeat_timeout_s = heartbeat_timeout_s
+        # The languages live workers took when last read, and when (time.monotonic()).
+        self._taken: tuple[float, frozenset[str]] = (-LIVE_LANGUAGES_TTL_S, frozenset())
 
     async def enqueue(self, execution: Execution) -> None:
         """Raises ``BrokerUnavailable`` when the broker is away or no live worker takes the language."""
@@ -73,8 +80,9 @@ class RedisWorkQueue:
 
     def _enqueue(self, execution: Execution, *, require_worker: bool) -> None:
         language = execution.submission.language
-        if require_worker and not any(
-            language in ad.languages for ad in live_workers(self._client, self._heartbeat_timeout_s)
+        # A language no worker took a moment ago is looked up again before it is refused.
+        if require_worker and not (
+            language in self._live_languages(refresh=False) or language in self._live_languages(refresh=True)
         ):
             raise BrokerUnavailable(f"no worker that grades {language!r} is connected to the broker")
         message: dramatiq.Message[None] = dramatiq.Message(
@@ -88,6 +96,16 @@ class RedisWorkQueue:
             # What RedisBroker.enqueue does, with the execution id as the Redis message id.
             self._broker.do_enqueue(message.queue_name, execution.id, message.encode())
         announce_queued(self._client, message.queue_name)
+
+    def _live_languages(self, *, refresh: bool) -> frozenset[str]:
+        """The languages some live worker takes, read again at most every ``LIVE_LANGUAGES_TTL_S``
+        unless ``refresh``: a round trip saved on most enqueues."""
+        read_at, languages = self._taken
+        if refresh or time.monotonic() - read_at > LIVE_LANGUAGES_TTL_S:
+            ads = live_workers(self._client, self._heartbeat_timeout_s)
+            languages = frozenset(language for ad in ads for language in ad.languages)
+            self._taken = (time.monotonic(), languages)
+        return languages
 
     def _held(self, executions: Sequence[Execution]) -> set[str]:
         with map_redis_errors("look up queued executions"), self._client.pipeline(transaction=False) as pipe:
