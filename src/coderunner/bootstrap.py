@@ -137,8 +137,8 @@ def build_services(
     migrate(engine)
     store = SqlExecutionStore(engine)
     dispatcher = build_dispatcher(settings, engine, store, render_execution)
-    api_node = settings.broker_url is not None and not worker
-    images, sandbox = (None, None) if api_node else _engine_side(settings, metrics)
+    api_node_of = None if worker else settings.broker_url  # the broker this process queues on, as an API node
+    images, sandbox = (None, None) if api_node_of is not None else _engine_side(settings, metrics)
     pipeline = Pipeline(
         store,
         sandbox,
@@ -151,9 +151,9 @@ def build_services(
     )
     queue, feed = None, None
     scheduler: Scheduler | QueueScheduler
-    if settings.broker_url is not None and api_node:
-        queue = RedisWorkQueue(settings.broker_url, heartbeat_timeout_s=settings.broker_heartbeat_timeout_s)
-        feed = RedisFinishedFeed(settings.broker_url)
+    if api_node_of is not None:
+        queue = RedisWorkQueue(api_node_of, heartbeat_timeout_s=settings.broker_heartbeat_timeout_s)
+        feed = RedisFinishedFeed(api_node_of)
         scheduler = QueueScheduler(
             pipeline,
             store,
