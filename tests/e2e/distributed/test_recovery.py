@@ -69,6 +69,8 @@ def test_redis_losing_every_key_loses_nothing_accepted(cluster: Cluster, student
     assert 30 == len({r["id"] for r in found})
     expected = {f"v{i}": "accepted" if i % 2 == 0 else "wrong_answer" for i in range(30)}
     assert expected == {r["code_version_id"]: r["verdict"] for r in found}
+    # (those whose message Redis lost were queued again by a worker's sweep)
+    assert any("stranded.requeued" in worker.log_path.read_text() for worker in cluster.workers)
 
 
 def test_concurrent_admissions_on_two_api_nodes_never_overshoot_the_bound(
