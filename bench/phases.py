@@ -145,7 +145,8 @@ async def _profile(exercises: list[Exercise]) -> list[Sample]:
     settings = load_settings(
         database_url=f"sqlite:///{folder / 'coderunner.db'}", instance_name=f"bench-phases-{uuid.uuid4().hex[:8]}"
     )
-    services = await asyncio.to_thread(build_services, settings)
+    services = await asyncio.to_thread(build_services, settings, worker=True)  # the pipeline with a sandbox
+    assert services.sandbox is not None
     await services.start()
     recorder = EngineRecorder()
     database, sandbox = _Stopwatch(), _Stopwatch()

@@ -35,6 +35,7 @@ from coderunner.service.ports import EventSink, Metrics
 from coderunner.service.queue_scheduler import QueueScheduler
 from coderunner.service.recovery import recover
 from coderunner.service.scheduler import Scheduler
+from coderunner.service.stranded import StrandedSweep
 from coderunner.settings import Settings
 from coderunner.store.database import create_engine_for, migrate
 from coderunner.store.deliveries import SqlDeliveryStore
@@ -53,8 +54,10 @@ FINAL_DELIVERIES_GRACE_S = 3.0
 @dataclass
 class Services:
     settings: Settings
-    images: ImageBuilder
-    sandbox: DockerSandbox
+    # The engine's side: None on an API node of a scale-out deployment, which never
+    # connects to a Docker engine (its workers grade).
+    images: ImageBuilder | None
+    sandbox: DockerSandbox | None
     store: SqlExecutionStore
     pipeline: Pipeline
     scheduler: Scheduler | QueueScheduler
@@ -82,6 +85,7 @@ class Services:
             log.info("metrics.listening", host=host, port=port)
         if self.feed is not None:
             self.feed.start()
+        if self.sandbox is None:
             self.dispatcher.start()  # deliveries are claimed from the database: any process may send them
             return
         languages = [get_language(name) for name in available_languages()]
@@ -108,39 +112,69 @@ class Services:
             self.queue.close()
         # What is not delivered yet stays owed in the database: the next start delivers it.
         await self.dispatcher.stop(flush_s=FINAL_DELIVERIES_GRACE_S)
-        await asyncio.to_thread(self.sandbox.close)
+        if self.sandbox is not None:
+            await asyncio.to_thread(self.sandbox.close)
         self.metrics.close()
 
 
 def build_services(
     settings: Settings, render_execution: RenderExecution | None = None, *, worker: bool = False
 ) -> Services:
-    """Connects to the engine and the database (migrating it) and wires the pipeline.
+    """Connects to the database (migrating it) and, where grading happens, the engine; wires the pipeline.
 
     ``render_execution`` gives the webhook body of an execution (the REST API's JSON of it);
     without it, this process accepts callback URLs but leaves their delivery to one that has it.
-    With a broker URL, the services of an API node (``QueueScheduler`` in front of the queue),
-    unless ``worker``: a worker grades with the embedded pipeline (see ``build_worker``).
-    Raises ``SandboxUnavailable`` when no engine answers, ``StoreError`` when the
-    database cannot be reached and ``InvalidSubmission`` when the settings name a language
-    that is not registered, set a default limit out of range or a webhook secret unusable.
+    With a broker URL, the services of an API node (``QueueScheduler`` in front of the queue,
+    no engine, no sandbox), unless ``worker``: a worker grades with the embedded pipeline
+    (see ``build_worker``). Raises ``SandboxUnavailable`` when a needed engine does not
+    answer, ``StoreError`` when the database cannot be reached and ``InvalidSubmission``
+    when the settings name a language that is not registered, set a default limit out of
+    range or a webhook secret unusable.
     """
-    services = _embedded_services(settings, render_execution)
-    if settings.broker_url is None or worker:
-        return services
-    queue = RedisWorkQueue(settings.broker_url, heartbeat_timeout_s=settings.broker_heartbeat_timeout_s)
-    feed = RedisFinishedFeed(settings.broker_url)
-    services.scheduler = QueueScheduler(
-        services.pipeline,
-        services.store,
-        queue,
-        feed,
-        queue_limit=settings.broker_queue_limit,
-        student_limit=settings.broker_student_limit,
+    check_language_settings(settings)
+    metrics = PrometheusMetrics()
+    engine = create_engine_for(settings.database_url)
+    migrate(engine)
+    store = SqlExecutionStore(engine)
+    dispatcher = build_dispatcher(settings, engine, store, render_execution)
+    api_node_of = None if worker else settings.broker_url  # the broker this process queues on, as an API node
+    images, sandbox = (None, None) if api_node_of is not None else _engine_side(settings, metrics)
+    pipeline = Pipeline(
+        store,
+        sandbox,
+        get_language,
+        server_instance=settings.instance_name,
+        event_sinks=dispatcher.event_sinks,
+        callbacks=settings.callback_policy(),
+        on_final=dispatcher.wake,
+        metrics=metrics,
     )
-    services.queue, services.feed = queue, feed
-    services.access = services.access.serving(services.scheduler)
-    return services
+    queue, feed = None, None
+    scheduler: Scheduler | QueueScheduler
+    if api_node_of is not None:
+        queue = RedisWorkQueue(api_node_of, heartbeat_timeout_s=settings.broker_heartbeat_timeout_s)
+        feed = RedisFinishedFeed(api_node_of)
+        scheduler = QueueScheduler(
+            pipeline,
+            store,
+            queue,
+            feed,
+            queue_limit=settings.broker_queue_limit,
+            student_limit=settings.broker_student_limit,
+        )
+    else:
+        scheduler = Scheduler(pipeline, slots=settings.slots, queue_limit=settings.queue_limit, metrics=metrics)
+    access = Access(ApiKeys(SqlApiKeyStore(engine)), scheduler, required=settings.require_api_keys)
+    return Services(
+        settings, images, sandbox, store, pipeline, scheduler, dispatcher, access, metrics, queue=queue, feed=feed
+    )
+
+
+def _engine_side(settings: Settings, metrics: PrometheusMetrics) -> tuple[ImageBuilder, DockerSandbox]:
+    """The image builder and the sandbox on the configured engine (raises ``SandboxUnavailable``)."""
+    client = connect(settings.docker_host)
+    images = ImageBuilder(client, settings.images_dir, metrics=metrics)
+    return images, build_sandbox(settings, client, images, metrics)
 
 
 def build_worker(services: Services, loop: asyncio.AbstractEventLoop) -> QueueWorker:
@@ -149,16 +183,17 @@ def build_worker(services: Services, loop: asyncio.AbstractEventLoop) -> QueueWo
     It takes the languages of CODERUNNER_WORKER_LANGUAGES, or else every language whose
     image is current in this worker's engine.
     """
-    settings = services.settings
+    settings, images, sandbox = services.settings, services.images, services.sandbox
     if settings.broker_url is None:
         raise InvalidSubmission("CODERUNNER_BROKER_URL", "is not set: a worker takes its work from a broker")
+    assert images is not None, "a worker's services are built with worker=True"
+    assert sandbox is not None, "a worker's services are built with worker=True"
     languages = tuple(settings.worker_languages) or tuple(
-        name for name in available_languages() if services.images.state(get_language(name).image).current
+        name for name in available_languages() if images.state(get_language(name).image).current
     )
     consumer = Consumer(services.pipeline, services.store, max_attempts=settings.broker_max_attempts)
     versions = {
-        name: services.sandbox.image_for(get_language(name).image)[1].get(RUNTIME_VERSION_LABEL, "")
-        for name in languages
+        name: sandbox.image_for(get_language(name).image)[1].get(RUNTIME_VERSION_LABEL, "") for name in languages
     }
 
     def handle(execution_id: str, attempt: int) -> bool:
@@ -181,29 +216,20 @@ def build_worker(services: Services, loop: asyncio.AbstractEventLoop) -> QueueWo
     )
 
 
-def _embedded_services(settings: Settings, render_execution: RenderExecution | None) -> Services:
-    check_language_settings(settings)
-    metrics = PrometheusMetrics()
-    engine = create_engine_for(settings.database_url)
-    migrate(engine)
-    store = SqlExecutionStore(engine)
-    client = connect(settings.docker_host)
-    images = ImageBuilder(client, settings.images_dir, metrics=metrics)
-    sandbox = build_sandbox(settings, client, images, metrics)
-    dispatcher = build_dispatcher(settings, engine, store, render_execution)
-    pipeline = Pipeline(
-        store,
-        sandbox,
-        get_language,
-        server_instance=settings.instance_name,
-        event_sinks=dispatcher.event_sinks,
-        callbacks=settings.callback_policy(),
-        on_final=dispatcher.wake,
-        metrics=metrics,
+def build_sweep(services: Services) -> tuple[StrandedSweep, RedisWorkQueue]:
+    """A worker's sweep of stranded records, and the queue it requeues on (close it after)."""
+    settings = services.settings
+    if settings.broker_url is None:
+        raise InvalidSubmission("CODERUNNER_BROKER_URL", "is not set: a worker takes its work from a broker")
+    queue = RedisWorkQueue(settings.broker_url, heartbeat_timeout_s=settings.broker_heartbeat_timeout_s)
+    sweep = StrandedSweep(
+        services.pipeline,
+        services.store,
+        queue,
+        requeue_after_s=settings.broker_requeue_after_s,
+        max_requeues=settings.broker_max_requeues,
     )
-    scheduler = Scheduler(pipeline, slots=settings.slots, queue_limit=settings.queue_limit, metrics=metrics)
-    access = Access(ApiKeys(SqlApiKeyStore(engine)), scheduler, required=settings.require_api_keys)
-    return Services(settings, images, sandbox, store, pipeline, scheduler, dispatcher, access, metrics)
+    return sweep, queue
 
 
 def build_key_admin(settings: Settings) -> ApiKeys:

@@ -55,6 +55,11 @@ class Settings(DeliverySettings):
     # A worker silent this long is dead: its evaluations go to another (at most max_attempts starts).
     broker_heartbeat_timeout_s: float = Field(15.0, ge=2, le=3600)
     broker_max_attempts: int = Field(3, ge=1, le=20)
+    # A pending record this long without a message in the broker (its API node died before
+    # queuing it, or the broker lost it) is queued again by the workers' sweep, at most
+    # broker_max_requeues times; then it ends failed.
+    broker_requeue_after_s: float = Field(60.0, ge=1, le=86_400)
+    broker_max_requeues: int = Field(3, ge=1, le=100)
     # The languages a worker takes (empty: every language whose image is current in its engine).
     worker_languages: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Started, hardened containers kept ready per language (see isolation: each serves many

@@ -24,6 +24,7 @@ ACTOR_NAME = "coderunner.evaluate"
 FINISHED_CHANNEL = f"{NAMESPACE}:finished"
 WORKERS_KEY = f"{NAMESPACE}:workers"
 ATTEMPTS_TTL_S = 7 * 24 * 3600
+DRAMATIQ_NAMESPACE = f"{NAMESPACE}-dramatiq"  # the prefix of Dramatiq's own keys
 
 
 def queue_name(language: str) -> str:
@@ -33,6 +34,11 @@ def queue_name(language: str) -> str:
     'coderunner.cpp'
     """
     return f"{NAMESPACE}.{language}"
+
+
+def messages_key(language: str) -> str:
+    """The Redis hash where Dramatiq keeps ``language``'s messages, queued or unacknowledged, by id."""
+    return f"{DRAMATIQ_NAMESPACE}:{queue_name(language)}.msgs"
 
 
 def attempts_key(execution_id: str) -> str:

@@ -33,15 +33,17 @@ from coderunner.broker.links import (
     queue_name,
     withdraw,
 )
+from coderunner.broker.wakeup import Wakeups
 from coderunner.broker.work_queue import make_broker
 from coderunner.errors import BrokerUnavailable
 
 log = structlog.get_logger("coderunner.worker")
 
-# Dramatiq's Redis consumer polls (the broker has no blocking fetch), backing off while idle up to
-# between one and two times this: what an idle worker adds to an evaluation's latency (about
-# 15 ms on average), for about 50 cheap Lua calls a second per queue.
-IDLE_POLL_MS = 20
+# Dramatiq's timeout: how long its idle threads wait before checking whether to stop, and the
+# most its consumer sleeps between fetches while this worker's slots are full, so how soon a
+# slot that frees takes the next queued evaluation. Idle, a consumer waits in
+# WakeableRedisBroker.do_fetch for work to be announced (broker/wakeup.py), not this.
+WORKER_TIMEOUT_MS = 5
 # How long a draining worker waits for its evaluations (each is bounded by its own limits).
 DRAIN_TIMEOUT_S = 300.0
 
@@ -84,7 +86,8 @@ class QueueWorker:
     ) -> None:
         if not languages:
             raise BrokerUnavailable("this worker has no language to take: build an image (`coderunner images build`)")
-        self._broker: RedisBroker = make_broker(url, heartbeat_timeout_s)
+        self._wakeups = Wakeups(url)
+        self._broker: RedisBroker = make_broker(url, heartbeat_timeout_s, self._wakeups)
         self._client = self._broker.client
         self._ad = WorkerAd(instance, languages, slots, 0.0, runtime_versions)
         self._handle = handle
@@ -104,7 +107,7 @@ class QueueWorker:
             self._broker,
             queues={queue_name(language) for language in languages},
             worker_threads=slots,
-            worker_timeout=IDLE_POLL_MS,
+            worker_timeout=WORKER_TIMEOUT_MS,
         )
         # Dramatiq prefetches twice its threads per queue; an evaluation a busy worker holds
         # is one an idle worker cannot take, so hold no more than can run.
@@ -119,6 +122,7 @@ class QueueWorker:
     def start(self) -> None:
         """Advertises this worker and starts taking messages (raises ``BrokerUnavailable``)."""
         self._advertise()
+        self._wakeups.start()
         self._worker.start()
         self._beater.start()
 
@@ -128,14 +132,16 @@ class QueueWorker:
         with contextlib.suppress(BrokerUnavailable):
             withdraw(self._client, self._ad.instance)
         self._worker.stop(timeout=int(DRAIN_TIMEOUT_S * 1000))
+        self._wakeups.stop()
         self._beater.join(timeout=5)
         self._client.close()
 
     def _process(self, execution_id: str) -> None:
         try:
-            with map_redis_errors(f"count the deliveries of {execution_id}"):
-                attempt = int(self._client.incr(attempts_key(execution_id)))
-                self._client.expire(attempts_key(execution_id), ATTEMPTS_TTL_S)
+            with map_redis_errors(f"count the deliveries of {execution_id}"), self._client.pipeline() as pipe:
+                pipe.incr(attempts_key(execution_id))
+                pipe.expire(attempts_key(execution_id), ATTEMPTS_TTL_S)
+                attempt = int(pipe.execute()[0])
             log.debug("worker.received", execution_id=execution_id, attempt=attempt)
             known = self._handle(execution_id, attempt)
             if known:

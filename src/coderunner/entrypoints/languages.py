@@ -37,9 +37,9 @@ async def describe_languages(services: Services) -> list[LanguageInfo]:
     Raises ``SandboxUnavailable`` when an image cannot be found or built.
     """
     described = []
-    advertised = await asyncio.to_thread(services.queue.runtime_versions) if services.queue is not None else None
+    advertised = await asyncio.to_thread(services.queue.runtime_versions) if services.queue is not None else {}
     for language in map(get_language, available_languages()):
-        if advertised is not None:
+        if services.sandbox is None:  # an API node: what its workers' images say
             labels = {RUNTIME_VERSION_LABEL: advertised.get(language.name, "")}
         else:
             _, labels = await asyncio.to_thread(services.sandbox.image_for, language.image)

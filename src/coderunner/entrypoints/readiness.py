@@ -19,6 +19,7 @@ from coderunner.bootstrap import Services
 from coderunner.broker.links import describe_workers
 from coderunner.errors import CoderunnerError
 from coderunner.languages.registry import available_languages, get_language
+from coderunner.sandbox.images import ImageBuilder
 from coderunner.service.ports import ExecutionFilter
 from coderunner.settings import Settings
 
@@ -78,19 +79,19 @@ def _os_error(exc: BaseException | None, depth: int = 0) -> OSError | None:
 async def check_readiness(services: Services) -> list[Check]:
     """One ``Check`` per dependency (engine, each image, database; or on an API node: broker,
     database); never raises for a failed one."""
-    if services.queue is not None:
+    if services.images is None:  # an API node: it has no engine, its workers do
         return list(await asyncio.gather(_broker(services), _database(services)))
-    images, database = await asyncio.gather(_images(services), _database(services))
+    images, database = await asyncio.gather(_images(services.images), _database(services))
     return [_engine(services.settings, images), *(check for check, _ in images), database]
 
 
-async def _images(services: Services) -> list[tuple[Check, bool]]:
+async def _images(builder: ImageBuilder) -> list[tuple[Check, bool]]:
     """Each image's check, and whether the engine answered its probe."""
     checks: list[tuple[Check, bool]] = []
     for language in map(get_language, available_languages()):
         name = f"image {language.image}"
         try:
-            state = await asyncio.wait_for(asyncio.to_thread(services.images.state, language.image), PROBE_TIMEOUT_S)
+            state = await asyncio.wait_for(asyncio.to_thread(builder.state, language.image), PROBE_TIMEOUT_S)
         except TimeoutError:
             detail = f"unknown: the engine did not answer within {PROBE_TIMEOUT_S:g} s"
             checks.append((Check(name, False, detail), False))

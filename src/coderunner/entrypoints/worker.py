@@ -2,7 +2,8 @@
 
 Start-up: build and start the services like an embedded server (engine, images, this
 instance's leftovers reaped, warm pools), then take evaluations from the queues of the
-languages this worker can run. Once it takes work, one line goes to stdout::
+languages this worker can run, and sweep the store for stranded records now and then
+(``service/stranded.py``). Once it takes work, one line goes to stdout::
 
     coderunner: worker ready languages=cpp,python slots=2
 
@@ -18,7 +19,7 @@ import signal
 
 import structlog
 
-from coderunner.bootstrap import build_services, build_worker
+from coderunner.bootstrap import build_services, build_sweep, build_worker
 from coderunner.entrypoints.rest.schemas import webhook_body
 from coderunner.entrypoints.server import announce_ready, run_process
 from coderunner.settings import Settings
@@ -39,6 +40,8 @@ async def work(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         worker = await asyncio.to_thread(build_worker, services, loop)
         await asyncio.to_thread(worker.start)
+        sweep, queue = build_sweep(services)
+        sweeping = asyncio.create_task(sweep.run(), name="coderunner-stranded-sweep")
         stop = asyncio.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
@@ -47,6 +50,9 @@ async def work(settings: Settings) -> None:
         log.info("worker.ready", languages=list(worker.languages), slots=settings.slots)
         await stop.wait()
         log.info("worker.draining")
+        sweeping.cancel()
+        await asyncio.gather(sweeping, return_exceptions=True)
+        queue.close()
         # The evaluations still running need this loop: the drain waits in a thread.
         await asyncio.to_thread(worker.stop)
         log.info("worker.drained")

@@ -32,10 +32,6 @@ class Access:
         self._quotas = quotas or Quotas()
         self.required = required
 
-    def serving(self, scheduler: Scheduler | QueueScheduler) -> Access:
-        """The same keys and quotas in front of another scheduler (an API node's queue)."""
-        return Access(self._keys, scheduler, required=self.required, quotas=self._quotas)
-
     async def authenticate(self, authorization: str | None) -> ApiKey | None:
         """The caller's key from an ``Authorization`` value; None when keys are off (the value
         is then ignored). Raises ``Unauthenticated`` (missing, malformed, unknown or revoked)."""

@@ -17,10 +17,10 @@ from coderunner.domain.delivery import WEBHOOK
 from coderunner.domain.execution import Execution, ExecutionStatus, ProgramInfo, RequestInfo, status_for
 from coderunner.domain.outcome import Grade, Verdict
 from coderunner.domain.submission import Submission
-from coderunner.errors import InvalidSubmission, StoreError, TemplateError
+from coderunner.errors import InvalidSubmission, SandboxUnavailable, StoreError, TemplateError
 from coderunner.languages.plugin import Language, check_mode
 from coderunner.service.outbox import FinalState, Outbox
-from coderunner.service.ports import ExecutionStore, Metrics, NoMetrics, Phase, Sandbox
+from coderunner.service.ports import Admission, ExecutionStore, Metrics, NoMetrics, Phase, Sandbox
 
 log = structlog.get_logger("coderunner.pipeline")
 CANCELLED_MESSAGE = "the evaluation was cancelled before it finished"
@@ -43,7 +43,7 @@ class Pipeline:
     def __init__(
         self,
         store: ExecutionStore,
-        sandbox: Sandbox,
+        sandbox: Sandbox | None,
         languages: Callable[[str], Language],
         *,
         server_instance: str,
@@ -53,7 +53,9 @@ class Pipeline:
         on_final: Callable[[], None] = lambda: None,
         metrics: Metrics | None = None,
     ) -> None:
-        """``event_sinks``: every final state owes its event to these (the outbox delivers it);
+        """``sandbox``: None in a process that records and ends executions but grades none
+        (an API node of a scale-out deployment: ``run`` then ends them failed);
+        ``event_sinks``: every final state owes its event to these (the outbox delivers it);
         ``callbacks``: which callback_urls are allowed (None: webhooks are off, and a
         submission with a callback_url is refused); ``on_final``: called after a final state
         was stored (wakes the dispatcher)."""
@@ -68,8 +70,11 @@ class Pipeline:
         self._on_final = on_final
         self._metrics = metrics or NoMetrics()
 
-    async def record(self, submission: Submission, request: RequestInfo) -> Execution:
-        """Stores ``submission`` as pending (its language must exist and have its mode: InvalidSubmission otherwise)."""
+    async def record(
+        self, submission: Submission, request: RequestInfo, admission: Admission | None = None
+    ) -> Execution:
+        """Stores ``submission`` as pending (its language must exist and have its mode: InvalidSubmission
+        otherwise); with ``admission``, only within its bounds (``Overloaded`` otherwise)."""
         check_mode(self._languages(submission.language), submission)
         if submission.callback_url:
             if self._callbacks is None:
@@ -78,7 +83,7 @@ class Pipeline:
         request = replace(request, server_instance=self._instance)
         execution_id = str(uuid.uuid4())
         try:
-            return await self._store.create(execution_id, submission, request, self._clock())
+            return await self._store.create(execution_id, submission, request, self._clock(), admission)
         except StoreError as exc:
             # The insert may have committed just before the connection dropped: should the
             # record exist, it must not stay pending. (Without one, the outbox drops this.)
@@ -198,6 +203,8 @@ class Pipeline:
                 source=program.source,
             ),
         )
+        if self._sandbox is None:
+            raise SandboxUnavailable(f"this process ({self._instance}) grades nothing: it has no sandbox")
         started = time.monotonic()
         run = await self._sandbox.execute(program.job)
         self._metrics.phase_duration(Phase.SANDBOX, language.name, time.monotonic() - started)

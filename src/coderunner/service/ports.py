@@ -44,11 +44,28 @@ class ExecutionFilter:
     api_key_id: str | None = None  # only this key's executions (None: everyone's)
 
 
+@dataclass(frozen=True)
+class Admission:
+    """The bounds a new record must fit under, checked in the transaction that inserts it."""
+
+    queue_limit: int  # unfinished (pending or running) executions in the whole store
+    student_limit: int  # unfinished executions of the submission's student
+
+
 class ExecutionStore(Protocol):
     """Durable record of every execution. Each method is one transaction."""
 
-    async def create(self, execution_id: str, submission: Submission, request: RequestInfo, at: datetime) -> Execution:
-        """Store a new pending execution; nothing is half-written if this fails."""
+    async def create(
+        self,
+        execution_id: str,
+        submission: Submission,
+        request: RequestInfo,
+        at: datetime,
+        admission: Admission | None = None,
+    ) -> Execution:
+        """Store a new pending execution; nothing is half-written if this fails. With
+        ``admission``, raises ``Overloaded`` (storing nothing) past its bounds, counted
+        atomically with the insert against every other admission, on any node."""
         ...
 
     async def mark_running(self, execution_id: str, at: datetime) -> None: ...
@@ -80,8 +97,13 @@ class ExecutionStore(Protocol):
 
     async def list(self, query: ExecutionFilter) -> Sequence[Execution]: ...
 
-    async def count_unfinished(self, student_id: str | None = None) -> int:
-        """How many executions are pending or running (of ``student_id`` when given)."""
+    async def stranded(self, older_than: datetime, limit: int) -> builtins.list[Execution]:
+        """Pending executions neither created nor queued again since ``older_than``, oldest first."""
+        ...
+
+    async def claim_requeue(self, execution_id: str, older_than: datetime, at: datetime) -> int | None:
+        """Counts a requeue of a still-``stranded`` execution; its requeue count, or None when
+        it no longer qualifies. Of concurrent claims of one execution, one succeeds."""
         ...
 
     async def fail_unfinished(
@@ -237,6 +259,16 @@ class WorkQueue(Protocol):
 
         Raises ``BrokerUnavailable`` when the broker is away or no live worker takes the language.
         """
+        ...
+
+    async def requeue(self, execution: Execution) -> None:
+        """Hands a stranded ``execution`` to its language's queue again, whether or not a
+        worker for it is alive now (it waits there for one). Raises ``BrokerUnavailable``."""
+        ...
+
+    async def held(self, executions: Sequence[Execution]) -> set[str]:
+        """The ids of ``executions`` the broker holds a message for (queued or being
+        graded). Raises ``BrokerUnavailable``."""
         ...
 
 

@@ -4,8 +4,10 @@
 ``drain``, ``in_flight``), so REST, gRPC and the CLI do not know which one serves them.
 Admission is bounded by the store, the one place every API node sees: past
 ``queue_limit`` unfinished executions in the cluster, or ``student_limit`` of one
-student, ``submit`` raises ``Overloaded`` (429 / RESOURCE_EXHAUSTED) before anything is
-stored, so one student flooding the queue cannot take every place.
+student, ``submit`` raises ``Overloaded`` (429 / RESOURCE_EXHAUSTED) and nothing is
+stored, so one student flooding the queue cannot take every place. The store counts in
+the transaction that inserts (``Admission``), so concurrent submissions to any number
+of API nodes never overshoot a bound.
 
 Waiting is pushed, never polled: the wait is registered with the ``FinishedFeed`` before
 the execution is queued, so no announcement can come before it; the record is read when
@@ -22,9 +24,9 @@ import structlog
 
 from coderunner.domain.execution import Execution, RequestInfo
 from coderunner.domain.submission import Submission
-from coderunner.errors import InfrastructureError, Overloaded
+from coderunner.errors import InfrastructureError
 from coderunner.service.pipeline import Pipeline
-from coderunner.service.ports import ExecutionStore, FinishedFeed, WorkQueue
+from coderunner.service.ports import Admission, ExecutionStore, FinishedFeed, WorkQueue
 
 log = structlog.get_logger("coderunner.dispatcher")
 
@@ -44,8 +46,7 @@ class QueueScheduler:
         self._store = store
         self._queue = queue
         self._finished = finished
-        self._queue_limit = queue_limit
-        self._student_limit = student_limit
+        self._admission = Admission(queue_limit=queue_limit, student_limit=student_limit)
         self._tasks: set[asyncio.Task[Execution]] = set()
 
     @property
@@ -57,8 +58,7 @@ class QueueScheduler:
         """Records ``submission``, queues it, and returns the pending record and a task that
         resolves to the final record. Raises ``Overloaded`` past the limits and
         ``BrokerUnavailable`` when it cannot be queued (its record then ends failed)."""
-        await self._admit(submission)
-        execution = await self._pipeline.record(submission, request)
+        execution = await self._pipeline.record(submission, request, self._admission)
         announced = self._finished.watch(execution.id)
         try:
             await self._queue.enqueue(execution)
@@ -85,14 +85,6 @@ class QueueScheduler:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    async def _admit(self, submission: Submission) -> None:
-        unfinished = await self._store.count_unfinished()
-        if unfinished >= self._queue_limit:
-            raise Overloaded(f"{unfinished} evaluations are queued or running (the limit is {self._queue_limit})")
-        student = submission.student_id
-        if student and await self._store.count_unfinished(student) >= self._student_limit:
-            raise Overloaded(f"student {student!r} already has {self._student_limit} evaluations queued or running")
 
     async def _result(self, execution_id: str, announced: asyncio.Future[None]) -> Execution:
         try:

@@ -6,22 +6,25 @@ import asyncio
 import builtins
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, Select, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from coderunner.domain.delivery import WEBHOOK
 from coderunner.domain.execution import Execution, ExecutionStatus, ProgramInfo, RequestInfo
 from coderunner.domain.outcome import Grade
 from coderunner.domain.submission import Submission
-from coderunner.errors import ExecutionNotFound
-from coderunner.service.ports import ExecutionFilter
+from coderunner.errors import ExecutionNotFound, Overloaded
+from coderunner.service.ports import Admission, ExecutionFilter
 from coderunner.store.convert import new_execution_row, record_finish, record_program, to_execution
 from coderunner.store.db_errors import map_db_errors
 from coderunner.store.deliveries import owe
 from coderunner.store.tables import ExecutionRow
 
 _UNFINISHED = (ExecutionStatus.PENDING.value, ExecutionStatus.RUNNING.value)
+# The PostgreSQL advisory lock every admission takes for its count and insert (any fixed number).
+_ADMISSION_LOCK = 0x636F_6465_7275
 # What record_finish takes after the row: status, at, grade, error_type, error_message.
 _Final = tuple[ExecutionStatus, datetime, Grade | None, str, str]
 
@@ -44,10 +47,23 @@ class SqlExecutionStore:
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
-    async def create(self, execution_id: str, submission: Submission, request: RequestInfo, at: datetime) -> Execution:
-        """Store a new pending execution. An id already stored raises ``StoreError``."""
+    async def create(
+        self,
+        execution_id: str,
+        submission: Submission,
+        request: RequestInfo,
+        at: datetime,
+        admission: Admission | None = None,
+    ) -> Execution:
+        """Store a new pending execution. An id already stored raises ``StoreError``.
+
+        With ``admission``, the unfinished executions are counted in the transaction that
+        inserts it, under a lock every admission takes (PostgreSQL: an advisory transaction
+        lock; SQLite: its one writer), so concurrent admissions from any number of API nodes
+        never overshoot its bounds: ``Overloaded`` past them, and nothing is stored.
+        """
         _require_aware(at)
-        return await asyncio.to_thread(self._create, execution_id, submission, request, at)
+        return await asyncio.to_thread(self._create, execution_id, submission, request, at, admission)
 
     async def mark_running(self, execution_id: str, at: datetime) -> None:
         """Raises ``ExecutionNotFound``."""
@@ -89,9 +105,20 @@ class SqlExecutionStore:
         """
         return await asyncio.to_thread(self._list, query)
 
-    async def count_unfinished(self, student_id: str | None = None) -> int:
-        """How many executions are pending or running (of ``student_id`` when given): one indexed count."""
-        return await asyncio.to_thread(self._count_unfinished, student_id)
+    async def stranded(self, older_than: datetime, limit: int) -> builtins.list[Execution]:
+        """Up to ``limit`` pending executions created (and last queued again) before
+        ``older_than``, oldest first: those a worker may never have been told about."""
+        _require_aware(older_than)
+        return await asyncio.to_thread(self._stranded, older_than, limit)
+
+    async def claim_requeue(self, execution_id: str, older_than: datetime, at: datetime) -> int | None:
+        """Counts one more requeue of ``execution_id`` at ``at`` if it is still pending and was
+        neither created nor queued again since ``older_than``; returns its requeue count, or
+        None when it no longer qualifies (another sweeper claimed it first, or it started).
+        One conditional row update: of several sweepers, one claims it."""
+        _require_aware(older_than)
+        _require_aware(at)
+        return await asyncio.to_thread(self._claim_requeue, execution_id, older_than, at)
 
     async def fail_unfinished(
         self, server_instance: str, reason: str, at: datetime, event_sinks: Sequence[str] = ()
@@ -102,8 +129,12 @@ class SqlExecutionStore:
         _require_aware(at)
         return await asyncio.to_thread(self._fail_unfinished, server_instance, reason, at, tuple(event_sinks))
 
-    def _create(self, execution_id: str, submission: Submission, request: RequestInfo, at: datetime) -> Execution:
+    def _create(
+        self, execution_id: str, submission: Submission, request: RequestInfo, at: datetime, admission: Admission | None
+    ) -> Execution:
         with map_db_errors(f"create execution {execution_id}"), self._sessions.begin() as session:
+            if admission is not None:
+                _admit(session, submission.student_id, admission)
             session.add(new_execution_row(execution_id, submission, request, at))
         return Execution(
             id=execution_id,
@@ -148,12 +179,30 @@ class SqlExecutionStore:
         with map_db_errors("list executions"), self._sessions.begin() as session:
             return [to_execution(row) for row in session.scalars(statement)]
 
-    def _count_unfinished(self, student_id: str | None) -> int:
-        statement = select(func.count()).select_from(ExecutionRow).where(ExecutionRow.status.in_(_UNFINISHED))
-        if student_id is not None:
-            statement = statement.where(ExecutionRow.student_id == student_id)
-        with map_db_errors("count unfinished executions"), self._sessions.begin() as session:
-            return int(session.scalar(statement) or 0)
+    def _stranded(self, older_than: datetime, limit: int) -> builtins.list[Execution]:
+        statement = (
+            select(ExecutionRow)
+            .where(ExecutionRow.status == ExecutionStatus.PENDING.value, _last_queued() < older_than)
+            .order_by(ExecutionRow.created_at)
+            .limit(limit)
+        )
+        with map_db_errors("list stranded executions"), self._sessions.begin() as session:
+            return [to_execution(row) for row in session.scalars(statement)]
+
+    def _claim_requeue(self, execution_id: str, older_than: datetime, at: datetime) -> int | None:
+        statement = (
+            update(ExecutionRow)
+            .where(
+                ExecutionRow.id == execution_id,
+                ExecutionRow.status == ExecutionStatus.PENDING.value,
+                _last_queued() < older_than,
+            )
+            .values(requeues=ExecutionRow.requeues + 1, requeued_at=at)
+            .returning(ExecutionRow.requeues)
+        )
+        with map_db_errors(f"claim execution {execution_id} for a requeue"), self._sessions.begin() as session:
+            requeues = session.scalar(statement)
+            return None if requeues is None else int(requeues)
 
     def _fail_unfinished(
         self, server_instance: str, reason: str, at: datetime, event_sinks: tuple[str, ...]
@@ -171,6 +220,31 @@ class SqlExecutionStore:
             for execution_id, callback_url in failed:
                 owe(session, execution_id, (*event_sinks, WEBHOOK) if callback_url else event_sinks, at)
             return sorted(execution_id for execution_id, _ in failed)
+
+
+def _admit(session: Session, student_id: str, admission: Admission) -> None:
+    """Raises ``Overloaded`` past ``admission``'s bounds; every admission counts in turn."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Held until the transaction ends: the next admission counts this one's insert.
+        session.execute(select(func.pg_advisory_xact_lock(_ADMISSION_LOCK)))
+    unfinished = int(session.scalar(_count_unfinished()) or 0)
+    if unfinished >= admission.queue_limit:
+        raise Overloaded(f"{unfinished} evaluations are queued or running (the limit is {admission.queue_limit})")
+    if student_id:
+        mine = _count_unfinished().where(ExecutionRow.student_id == student_id)
+        if int(session.scalar(mine) or 0) >= admission.student_limit:
+            raise Overloaded(
+                f"student {student_id!r} already has {admission.student_limit} evaluations queued or running"
+            )
+
+
+def _count_unfinished() -> Select[int]:
+    return select(func.count()).select_from(ExecutionRow).where(ExecutionRow.status.in_(_UNFINISHED))
+
+
+def _last_queued() -> Any:
+    """When an execution was last handed to the queue: its last requeue, else its creation."""
+    return func.coalesce(ExecutionRow.requeued_at, ExecutionRow.created_at)
 
 
 def _row(session: Session, execution_id: str, *, for_update: bool = False) -> ExecutionRow:

@@ -72,6 +72,9 @@ class ExecutionRow(Base):
     created_at: Mapped[datetime] = mapped_column(index=True)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # Scale-out: times the stranded-record sweep queued it again, and when it last did.
+    requeues: Mapped[int] = mapped_column(default=0, server_default="0")
+    requeued_at: Mapped[datetime | None]
 
     # Who asked.
     server_instance: Mapped[str] = mapped_column(index=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from pathlib import Path
@@ -65,6 +66,19 @@ class Cluster:
             if worker.containers():
                 worker.start()
                 worker.stop()
+
+
+async def post_all(urls: list[str], documents: list[dict[str, object]], *, wait: bool) -> list[httpx.Response]:
+    """POSTs every document, round robin over ``urls``, at most 16 at a time."""
+    limit = asyncio.Semaphore(16)
+    async with httpx.AsyncClient(timeout=300) as client:
+
+        async def post(index: int, document: dict[str, object]) -> httpx.Response:
+            async with limit:
+                url = f"{urls[index % len(urls)]}/v1/executions"
+                return await client.post(url, json=document, params={"wait": str(wait).lower()})
+
+        return list(await asyncio.gather(*(post(i, d) for i, d in enumerate(documents))))
 
 
 def submission(student_id: str, index: int, *, correct: bool, language: str = "python") -> dict[str, Any]:

@@ -17,26 +17,13 @@ import grpc
 import httpx
 import pytest
 import redis
-from cluster import Cluster, all_final, records, slow, submission, wait_running
+from cluster import Cluster, all_final, post_all, records, slow, submission, wait_running
 from running_server import wait_until
 
 from coderunner.entrypoints.grpc._generated import code_runner_pb2 as pb
 from coderunner.entrypoints.grpc._generated import code_runner_pb2_grpc as rpc
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
-
-
-async def _post_all(urls: list[str], documents: list[dict[str, object]], *, wait: bool) -> list[httpx.Response]:
-    """POSTs every document, round robin over ``urls``, at most 16 at a time."""
-    limit = asyncio.Semaphore(16)
-    async with httpx.AsyncClient(timeout=300) as client:
-
-        async def post(index: int, document: dict[str, object]) -> httpx.Response:
-            async with limit:
-                url = f"{urls[index % len(urls)]}/v1/executions"
-                return await client.post(url, json=document, params={"wait": str(wait).lower()})
-
-        return list(await asyncio.gather(*(post(i, d) for i, d in enumerate(documents))))
 
 
 def _post_later(url: str, document: dict[str, object]) -> httpx.Response:
@@ -59,8 +46,8 @@ def test_200_submissions_over_two_api_nodes_are_each_recorded_once_with_their_ve
         for i in range(200)
     ]
     urls = [api1.http_url, api2.http_url]
-    waited = asyncio.run(_post_all(urls, documents[:100], wait=True))
-    queued = asyncio.run(_post_all(urls, documents[100:], wait=False))
+    waited = asyncio.run(post_all(urls, documents[:100], wait=True))
+    queued = asyncio.run(post_all(urls, documents[100:], wait=False))
     # Then every request was taken, the waiting ones with their result
     assert [200] * 100 == [r.status_code for r in waited], [r.text for r in waited if r.status_code != 200][:3]
     assert [202] * 100 == [r.status_code for r in queued]
@@ -79,7 +66,7 @@ def test_a_worker_killed_mid_evaluation_leaves_nothing_stuck(cluster: Cluster, s
     # Given two workers, each busy with a slow evaluation, and two more queued
     api = cluster.api()
     first, second = cluster.worker(), cluster.worker()
-    answers = asyncio.run(_post_all([api.http_url], [slow(student, 3) for _ in range(4)], wait=False))
+    answers = asyncio.run(post_all([api.http_url], [slow(student, 3) for _ in range(4)], wait=False))
     assert [202] * 4 == [a.status_code for a in answers]
     wait_running(api, student, 2)
     # When one worker is killed (SIGKILL: no clean-up of any kind)
@@ -99,7 +86,7 @@ def test_a_redis_restart_loses_nothing_accepted(cluster: Cluster, student: str) 
     api = cluster.api()
     cluster.worker(), cluster.worker()
     documents = [submission(student, i, correct=True) for i in range(12)]
-    before = asyncio.run(_post_all([api.http_url], documents[:8], wait=False))
+    before = asyncio.run(post_all([api.http_url], documents[:8], wait=False))
     assert [202] * 8 == [a.status_code for a in before]
     # When Redis restarts (its append-only file keeps the queues)
     cluster.redis.stop()
@@ -109,7 +96,7 @@ def test_a_redis_restart_loses_nothing_accepted(cluster: Cluster, student: str) 
     assert 503 == refused.status_code, refused.text
     # and every accepted evaluation, before and after the restart, ends accepted
     wait_until(lambda: httpx.get(f"{api.http_url}/readyz").status_code == 200, 60, "the API node ready again")
-    after = asyncio.run(_post_all([api.http_url], documents[8:], wait=True))
+    after = asyncio.run(post_all([api.http_url], documents[8:], wait=True))
     assert [200] * 4 == [a.status_code for a in after], [a.text for a in after]
     found = all_final(api, student, 13, timeout_s=300)
     accepted = [r for r in found if r["code_version_id"] != "v99"]
@@ -170,8 +157,8 @@ def test_backpressure_is_per_student_and_for_the_whole_queue(cluster: Cluster, s
     own = f"sqlite:///{cluster.folder / 'backpressure.db'}"
     api = cluster.api(broker_student_limit=2, broker_queue_limit=3, database_url=own)
     cluster.worker(database_url=own)
-    # When one student sends three slow ones, and another student two (one after the other:
-    # admissions racing each other may overshoot a bound by as many as race)
+    # When one student sends three slow ones, and another student two (one after the other, so
+    # that which one is refused is known; racing admissions: test_recovery.py)
     flood = [_post_later(api.http_url, slow(student, 3)) for _ in range(3)]
     other = [_post_later(api.http_url, slow(f"{student}-b", 1)) for _ in range(2)]
     # Then the flooding student's third is refused, the other student still gets in,
@@ -229,3 +216,44 @@ def test_a_worker_on_another_database_dead_letters_what_it_cannot_find(cluster: 
     finally:
         client.close()
     assert answer.json()["id"] in worker.log_path.read_text()
+
+
+def test_an_api_node_needs_no_docker_engine(cluster: Cluster, student: str) -> None:
+    # Given an API node whose Docker engine address leads nowhere, and a worker with a real one
+    dead = "unix:///nonexistent/docker.sock"
+    api = cluster.api(docker_host=dead)
+    cluster.worker(worker_languages="python")
+    # Then it serves: ready on its database and broker alone, with no engine check
+    ready = wait_until(lambda: (r := httpx.get(f"{api.http_url}/readyz")).status_code == 200 and r, 30, "ready")
+    assert ["broker", "database"] == [check["name"] for check in ready.json()["checks"]]
+    # and what it accepts is graded by the worker, its languages described from the workers' images
+    graded = httpx.post(f"{api.http_url}/v1/executions", json=submission(student, 1, correct=True), timeout=120)
+    assert (200, "accepted") == (graded.status_code, graded.json()["verdict"]), graded.text
+    python = next(lang for lang in httpx.get(f"{api.http_url}/v1/languages").json() if lang["name"] == "python")
+    assert python["runtime_version"].startswith("Python 3"), python
+    # and `coderunner doctor` checks what an API node needs; `doctor --worker`, the engine too
+    environment = {
+        **os.environ,
+        "COLUMNS": "400",
+        "DOCKER_HOST": dead,
+        "CODERUNNER_DATABASE_URL": cluster.database,
+        "CODERUNNER_BROKER_URL": cluster.redis.url,
+    }
+    outputs = {}
+    for role in ([], ["--worker"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "coderunner", "doctor", *role],
+            env=environment,
+            cwd=cluster.folder,
+            capture_output=True,
+            text=True,
+            timeout=100,
+            check=False,
+        )
+        outputs[tuple(role)] = (done.returncode, done.stdout)
+    api_code, api_report = outputs[()]
+    assert 0 == api_code, api_report
+    assert "docker engine" not in api_report
+    worker_code, worker_report = outputs[("--worker",)]
+    assert 0 != worker_code, worker_report
+    assert "docker engine" in worker_report

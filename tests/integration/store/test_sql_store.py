@@ -15,8 +15,8 @@ from sqlalchemy.engine import URL
 from coderunner.domain.execution import Execution, ExecutionStatus, ProgramInfo, RequestInfo
 from coderunner.domain.outcome import AssertionFailure, Grade, TestOutcome, TestStatus, Verdict
 from coderunner.domain.submission import DEFAULT_TOLERANCE, Limits, Submission, TestCase, Tolerance
-from coderunner.errors import ExecutionNotFound, StoreError
-from coderunner.service.ports import ExecutionFilter
+from coderunner.errors import ExecutionNotFound, Overloaded, StoreError
+from coderunner.service.ports import Admission, ExecutionFilter
 from coderunner.store.database import create_engine_for
 from coderunner.store.sql_store import SqlExecutionStore
 from coderunner.store.tables import ExecutionRow, GeneratedProgramRow, TestResultRow
@@ -495,6 +495,8 @@ CALLS: dict[str, Callable[[SqlExecutionStore], Awaitable[object]]] = {
     "get": lambda store: store.get(new_id()),
     "list": lambda store: store.list(ExecutionFilter()),
     "fail_unfinished": lambda store: store.fail_unfinished("node-a", "restart", T0),
+    "stranded": lambda store: store.stranded(T0, 10),
+    "claim_requeue": lambda store: store.claim_requeue(new_id(), T0, T0),
 }
 
 
@@ -513,7 +515,7 @@ async def test_database_errors_become_store_errors(
     assert raised.value.__cause__ is not None
 
 
-async def test_count_unfinished_counts_pending_and_running_in_all_and_per_student(store: SqlExecutionStore) -> None:
+async def test_admission_bounds_a_students_unfinished_executions(store: SqlExecutionStore) -> None:
     # Given a student with one pending, one running and one finished execution
     student = f"student-{uuid.uuid4().hex[:8]}"
     pending, running, done = (new_id() for _ in range(3))
@@ -521,14 +523,89 @@ async def test_count_unfinished_counts_pending_and_running_in_all_and_per_studen
         await store.create(execution_id, a_submission(student_id=student), REQUEST, T0)
     await store.mark_running(running, T0)
     await store.finish(done, ExecutionStatus.COMPLETED, T0, grade=a_grade())
-    everyone = await store.count_unfinished()
+    bound = Admission(queue_limit=1_000_000, student_limit=2)
 
-    # Then the student counts two, and everyone at least those two
-    assert 2 == await store.count_unfinished(student)
-    assert everyone >= 2
-    assert 0 == await store.count_unfinished("nobody-" + student)
+    # Then a third unfinished one is refused, and nothing is stored
+    refused = new_id()
+    with pytest.raises(Overloaded, match=f"student '{student}' already has 2"):
+        await store.create(refused, a_submission(student_id=student), REQUEST, T0, bound)
+    with pytest.raises(ExecutionNotFound):
+        await store.get(refused)
+    # and another student is admitted
+    await store.create(new_id(), a_submission(student_id=f"{student}-b"), REQUEST, T0, bound)
 
-    # When one more ends, it no longer counts
+    # When one ends, the student is admitted again
     await store.finish(pending, ExecutionStatus.FAILED, T0, error_type="internal_error")
-    assert 1 == await store.count_unfinished(student)
-    assert everyone - 1 == await store.count_unfinished()
+    await store.create(new_id(), a_submission(student_id=student), REQUEST, T0, bound)
+
+
+async def test_admission_bounds_the_whole_store(store: SqlExecutionStore) -> None:
+    # Given at least one unfinished execution in the store
+    await store.create(new_id(), a_submission(), REQUEST, T0)
+    # Then a store that admits one unfinished execution in all refuses the next
+    with pytest.raises(Overloaded, match="the limit is 1"):
+        await store.create(new_id(), a_submission(), REQUEST, T0, Admission(queue_limit=1, student_limit=10))
+
+
+async def test_concurrent_admissions_from_two_engines_never_overshoot(store: SqlExecutionStore, engine: Engine) -> None:
+    """The count and the insert are one step for every admission, whichever connection makes it."""
+    other_engine = create_engine_for(engine.url)
+    other = SqlExecutionStore(other_engine)
+    student = f"student-{uuid.uuid4().hex[:8]}"
+    bound = Admission(queue_limit=1_000_000, student_limit=3)
+
+    try:
+        outcomes = await asyncio.gather(
+            *(
+                (store if index % 2 else other).create(new_id(), a_submission(student_id=student), REQUEST, T0, bound)
+                for index in range(30)
+            ),
+            return_exceptions=True,
+        )
+    finally:
+        other_engine.dispose()
+
+    assert 3 == sum(isinstance(outcome, Execution) for outcome in outcomes)
+    assert all(isinstance(outcome, (Execution, Overloaded)) for outcome in outcomes), outcomes
+    assert 3 == len(await store.list(ExecutionFilter(student_id=student)))
+
+
+# Older than anything else the tests store: the oldest stranded records are these.
+LONG_AGO = datetime(2001, 2, 3, tzinfo=UTC)
+
+
+async def test_stranded_lists_old_pending_executions_only(store: SqlExecutionStore) -> None:
+    # Given an old pending, an old running, an old finished and a recent pending execution
+    old_pending, old_running, old_done, recent = (new_id() for _ in range(4))
+    for execution_id in (old_pending, old_running, old_done):
+        await store.create(execution_id, a_submission(), REQUEST, LONG_AGO)
+    await store.create(recent, a_submission(), REQUEST, T0)
+    await store.mark_running(old_running, LONG_AGO)
+    await store.finish(old_done, ExecutionStatus.COMPLETED, LONG_AGO, grade=a_grade())
+
+    # Then only the old pending one is stranded at T0
+    found = {execution.id for execution in await store.stranded(T0, limit=1000)}
+    assert old_pending in found
+    assert not found & {old_running, old_done, recent}
+
+
+async def test_a_requeue_is_claimed_once_per_period(store: SqlExecutionStore) -> None:
+    # Given an old pending execution
+    execution_id = new_id()
+    await store.create(execution_id, a_submission(), REQUEST, LONG_AGO)
+    cutoff = LONG_AGO + timedelta(hours=1)
+
+    # When two sweepers claim it at once, then again in the same period
+    claims = await asyncio.gather(*(store.claim_requeue(execution_id, cutoff, T0) for _ in range(2)))
+    again = await store.claim_requeue(execution_id, cutoff, T0)
+
+    # Then one claim counts, the others find it taken, and it is no longer stranded at the cutoff
+    assert [None, 1] == sorted(claims, key=lambda claim: claim or 0)
+    assert again is None
+    assert execution_id not in {execution.id for execution in await store.stranded(cutoff, limit=1000)}
+    # and a period later it can be claimed again, counting on
+    later = T0 + timedelta(minutes=1)
+    assert 2 == await store.claim_requeue(execution_id, later, later)
+    # but never once it started
+    await store.mark_running(execution_id, later)
+    assert await store.claim_requeue(execution_id, later + timedelta(minutes=1), later + timedelta(minutes=1)) is None

@@ -1,7 +1,10 @@
 """`coderunner doctor`: what is ready, and for what is not, what to do.
 
 Every check runs and reports, each in plain words: with the engine down, the images are
-reported unknown and the database is still checked.
+reported unknown and the database is still checked. It checks what the process this host
+runs needs: the embedded server (no broker URL) the engine, its runtime, the images and the
+database; an API node (a broker URL) the database and the broker, never the engine (it
+grades nothing); a worker (``--worker``) all of them.
 """
 
 from __future__ import annotations
@@ -19,9 +22,13 @@ class Check:
     detail: str
 
 
-def run_checks(settings: Settings) -> list[Check]:
-    broker = [_broker_check(settings)] if settings.broker_url else []
-    return [*_engine_checks(settings), _database_check(settings), *broker]
+def run_checks(settings: Settings, *, worker: bool = False) -> list[Check]:
+    """The checks of an embedded server, an API node, or (``worker``) a worker."""
+    if settings.broker_url is None:
+        missing = Check("broker", "fail", "CODERUNNER_BROKER_URL is not set: a worker takes its work from a broker")
+        return [*_engine_checks(settings), _database_check(settings), *([missing] if worker else [])]
+    engine = _engine_checks(settings) if worker else []
+    return [*engine, _database_check(settings), _broker_check(settings)]
 
 
 def _engine_checks(settings: Settings) -> list[Check]:

@@ -128,12 +128,17 @@ def images_build(
 
 
 @app.command()
-def doctor() -> None:
-    """Check the engine, its runtime, the images and the database, and say what to fix."""
+def doctor(
+    worker: Annotated[
+        bool, typer.Option("--worker", help="Check what `coderunner worker` needs (engine, images, database, broker).")
+    ] = False,
+) -> None:
+    """Check what `coderunner serve` needs and say what to fix: the engine, its runtime, the images and
+    the database; with CODERUNNER_BROKER_URL (an API node) the database and the broker."""
     from coderunner.entrypoints.cli.checkup import run_checks
     from coderunner.entrypoints.cli.render import render_checks
 
-    checks = run_checks(settings_or_exit())
+    checks = run_checks(settings_or_exit(), worker=worker)
     render_checks(console, checks)
     if any(check.status == "fail" for check in checks):
         raise typer.Exit(EXIT_ERROR)
