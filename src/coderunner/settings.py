@@ -243,10 +243,14 @@ class Settings(DeliverySettings):
     def default_limits(self, language: str, declared: Limits) -> Limits:
         """The limits a ``language`` submission gets when it asks for none: the plug-in's
         ``declared`` ones, overridden by the settings for every language, then by those for
-        this one (raises InvalidSubmission if one is out of range)."""
+        this one (raises InvalidSubmission if one is out of range). A plug-in's declared
+        CPUs are capped at the host's: the engine refuses a quota above the machine's CPUs,
+        and it would give nothing more (Java asks for 2 for javac)."""
+        machine = float(host_cpus())
+        fitted = replace(declared, cpus=min(declared.cpus, machine), compile_cpus=min(declared.compile_cpus, machine))
         everywhere = {name: getattr(self, name) for name in _LIMIT_NAMES if getattr(self, name) is not None}
         here = self.language_limits.get(language, {})
-        return replace(declared, **(everywhere | here))
+        return replace(fitted, **(everywhere | here))
 
     def pool_size(self, language: str) -> int:
         """How many warm containers ``language`` keeps ready."""

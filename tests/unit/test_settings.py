@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from coderunner.bootstrap import build_dispatcher, check_language_settings
 from coderunner.errors import InvalidSubmission
+from coderunner.languages.registry import get_language
 from coderunner.settings import Settings, host_cpus, host_memory_mb
 from coderunner.store.database import create_engine_for
 from coderunner.store.sql_store import SqlExecutionStore
@@ -28,6 +29,18 @@ def test_unset_ceilings_follow_the_machine_and_never_fall_below_the_defaults() -
 def test_a_configured_default_above_the_machines_ceiling_raises_that_ceiling() -> None:
     assert 16 == settings(cpus=16.0).max_limits().cpus
     assert 12 == settings(language_limits={"cpp": {"cpus": 12}}).max_limits().cpus
+
+
+def test_a_plug_ins_declared_cpus_are_capped_at_the_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a one-CPU host, and Java declaring 2 CPUs for javac
+    monkeypatch.setattr("coderunner.settings.host_cpus", lambda: 1)
+    java = get_language("java")
+    assert 2.0 == java.default_limits.compile_cpus
+    # Then its default is the host's one CPU, and start-up accepts every language's defaults
+    assert 1.0 == settings().default_limits("java", java.default_limits).compile_cpus
+    check_language_settings(settings())
+    # But a default the operator configured is taken as given, and refused above its ceiling
+    assert 2.0 == settings(compile_cpus=2.0).default_limits("java", java.default_limits).compile_cpus
 
 
 def test_set_ceilings_are_used_as_given_and_reach_the_input_policy() -> None:
