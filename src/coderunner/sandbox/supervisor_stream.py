@@ -30,7 +30,6 @@ class Exchange:
     overflow: bool
     stderr: bytes  # the supervisor's own complaints (the steps' stderr is in the report)
     accepted: bool  # the supervisor acknowledged the whole request (nothing of it ran before)
-    ended: bool  # the stream ended (EOF, or the connection broke) before the reply did
 
     @property
     def clean(self) -> bool:
@@ -39,9 +38,12 @@ class Exchange:
 
     @property
     def never_taken(self) -> bool:
-        """The stream ended before the supervisor acknowledged the request: it was gone
-        (the container died while idle) or refused it, and nothing of the request ran."""
-        return self.ended and not self.accepted
+        """The reply ended without the supervisor's acknowledgement, however it ended (EOF,
+        a broken connection, or anything but the ``A`` line first): the container was gone
+        (it died while idle) or its supervisor refused the request. crsup acknowledges
+        before it forks the session, so nothing of the request ran. Not after a deadline
+        or an overflow: those end the exchange from this side."""
+        return not (self.accepted or self.deadline_hit or self.overflow)
 
 
 class SupervisorStream:
@@ -63,7 +65,7 @@ class SupervisorStream:
         passes, the supervisor's output ends, or more than ``max_bytes`` came."""
         decoder = ReplyDecoder()
         stderr = bytearray()
-        deadline_hit = overflow = ended = False
+        deadline_hit = overflow = False
         received = 0
         try:
             self._sock.settimeout(max(0.1, deadline - time.monotonic()))
@@ -75,8 +77,7 @@ class SupervisorStream:
                     break
                 self._sock.settimeout(remaining)
                 frame = self._reader.next_frame()
-                if frame is None:
-                    ended = True
+                if frame is None:  # the stream ended (EOF) before the reply did
                     break
                 stream, payload = frame
                 received += len(payload)
@@ -90,9 +91,9 @@ class SupervisorStream:
         except TimeoutError:
             deadline_hit = True
         except OSError:  # the container went away under us (a broken pipe, a reset): the reply did not end
-            ended = True
+            pass
         status = None if decoder.malformed else decoder.status
-        return Exchange(decoder.session(), status, deadline_hit, overflow, bytes(stderr), decoder.accepted, ended)
+        return Exchange(decoder.session(), status, deadline_hit, overflow, bytes(stderr), decoder.accepted)
 
     def close(self) -> None:
         # Both: a socket with an open SocketIO wrapper is only really closed once both are.
