@@ -184,8 +184,7 @@ def build_worker(services: Services, loop: asyncio.AbstractEventLoop) -> QueueWo
     image is current in this worker's engine.
     """
     settings, images, sandbox = services.settings, services.images, services.sandbox
-    if settings.broker_url is None:
-        raise InvalidSubmission("CODERUNNER_BROKER_URL", "is not set: a worker takes its work from a broker")
+    broker_url = _worker_broker_url(settings)
     assert images is not None, "a worker's services are built with worker=True"
     assert sandbox is not None, "a worker's services are built with worker=True"
     languages = tuple(settings.worker_languages) or tuple(
@@ -206,7 +205,7 @@ def build_worker(services: Services, loop: asyncio.AbstractEventLoop) -> QueueWo
             return True
 
     return QueueWorker(
-        settings.broker_url,
+        broker_url,
         instance=settings.instance_name,
         languages=languages,
         runtime_versions=versions,
@@ -219,9 +218,7 @@ def build_worker(services: Services, loop: asyncio.AbstractEventLoop) -> QueueWo
 def build_sweep(services: Services) -> tuple[StrandedSweep, RedisWorkQueue]:
     """A worker's sweep of stranded records, and the queue it requeues on (close it after)."""
     settings = services.settings
-    if settings.broker_url is None:
-        raise InvalidSubmission("CODERUNNER_BROKER_URL", "is not set: a worker takes its work from a broker")
-    queue = RedisWorkQueue(settings.broker_url, heartbeat_timeout_s=settings.broker_heartbeat_timeout_s)
+    queue = RedisWorkQueue(_worker_broker_url(settings), heartbeat_timeout_s=settings.broker_heartbeat_timeout_s)
     sweep = StrandedSweep(
         services.pipeline,
         services.store,
@@ -230,6 +227,13 @@ def build_sweep(services: Services) -> tuple[StrandedSweep, RedisWorkQueue]:
         max_requeues=settings.broker_max_requeues,
     )
     return sweep, queue
+
+
+def _worker_broker_url(settings: Settings) -> str:
+    """The broker a worker takes its work from (raises InvalidSubmission naming the variable when unset)."""
+    if settings.broker_url is None:
+        raise InvalidSubmission("CODERUNNER_BROKER_URL", "is not set: a worker takes its work from a broker")
+    return settings.broker_url
 
 
 def build_key_admin(settings: Settings) -> ApiKeys:
