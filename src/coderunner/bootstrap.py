@@ -12,7 +12,8 @@ from sqlalchemy import Engine
 
 from coderunner.broker.feed import RedisFinishedFeed
 from coderunner.broker.work_queue import RedisWorkQueue
-from coderunner.broker.worker import QueueWorker
+from coderunner.broker.worker import QueueWorker, UnknownExecution
+from coderunner.domain.execution import Execution
 from coderunner.domain.sandbox_job import RUNTIME_VERSION_LABEL
 from coderunner.domain.submission import Limits
 from coderunner.errors import InvalidSubmission
@@ -195,14 +196,17 @@ def build_worker(services: Services, loop: asyncio.AbstractEventLoop) -> QueueWo
         name: sandbox.image_for(get_language(name).image)[1].get(RUNTIME_VERSION_LABEL, "") for name in languages
     }
 
-    def handle(execution_id: str, attempt: int) -> bool:
+    def handle(execution_id: str, attempt: int) -> Execution | None:
         future = asyncio.run_coroutine_threadsafe(consumer.handle(execution_id, attempt), loop)
         try:
-            return future.result() is not None
+            final = future.result()
         except concurrent.futures.CancelledError:
             # Only when the worker is forced down; the record ends through the pipeline.
             log.warning("worker.evaluation_cancelled", execution_id=execution_id)
-            return True
+            return None
+        if final is None:
+            raise UnknownExecution(execution_id)
+        return final
 
     return QueueWorker(
         broker_url,

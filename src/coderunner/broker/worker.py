@@ -2,7 +2,7 @@
 
 Dramatiq runs ``slots`` threads; each hands its execution id to ``handle`` (which grades
 it on the worker's event loop and returns once the record is final), then announces the
-result to the API nodes and acknowledges the message. A message is acknowledged only
+final record to the API nodes and acknowledges the message. A message is acknowledged only
 after that, so a worker killed mid-evaluation leaves it unacknowledged, and once its
 heartbeat is ``heartbeat_timeout_s`` old another worker's broker maintenance puts it back
 on its queue. ``stop()`` drains: no new message is taken, the current ones finish, and
@@ -35,6 +35,7 @@ from coderunner.broker.links import (
 )
 from coderunner.broker.wakeup import Wakeups
 from coderunner.broker.work_queue import make_broker
+from coderunner.domain.execution import Execution
 from coderunner.errors import BrokerUnavailable
 
 log = structlog.get_logger("coderunner.worker")
@@ -47,9 +48,11 @@ WORKER_TIMEOUT_MS = 5
 # How long a draining worker waits for its evaluations (each is bounded by its own limits).
 DRAIN_TIMEOUT_S = 300.0
 
-Handle = Callable[[str, int], bool]
+Handle = Callable[[str, int], Execution | None]
 """Grades one execution id on its n-th delivery (1 = first); returns once its record is final:
-False when the store has no such record (this worker is on another database than the API nodes)."""
+that record as stored, or None when it is not at hand (the worker was forced down meanwhile;
+the API nodes then read the store). Raises ``UnknownExecution`` when the store has no such
+record (this worker is on another database than the API nodes)."""
 
 
 class UnknownExecution(Exception):
@@ -143,18 +146,15 @@ class QueueWorker:
                 pipe.expire(attempts_key(execution_id), ATTEMPTS_TTL_S)
                 attempt = int(pipe.execute()[0])
             log.debug("worker.received", execution_id=execution_id, attempt=attempt)
-            known = self._handle(execution_id, attempt)
-            if known:
-                announce_finished(self._client, execution_id)
+            announce_finished(self._client, execution_id, self._handle(execution_id, attempt))
+        except UnknownExecution:
+            raise  # dead-lettered (_DeadLetterUnknown)
         except Exception as exc:
             # The record tells what happened (the pipeline ends it); a raise here would only
             # make Dramatiq dead-letter the message.
             log.error(
                 "worker.message_failed", execution_id=execution_id, error=str(exc), error_class=type(exc).__name__
             )
-            return
-        if not known:
-            raise UnknownExecution(execution_id)
 
     def _advertise(self) -> None:
         advertise(self._client, dataclasses.replace(self._ad, seen_at=time.time()))

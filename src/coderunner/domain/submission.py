@@ -56,6 +56,12 @@ class Limits:
         _check_range("limits.output_limit_bytes", self.output_limit_bytes, 1024, 64 * 1024 * 1024)
 
     @property
+    def max_duration_s(self) -> float:
+        """The longest both steps may take together: an evaluation running longer than this
+        (plus the engine's own overhead) has lost whoever ran it."""
+        return self.compile_timeout_s + self.timeout_s
+
+    @property
     def compile_step(self) -> StepLimits:
         return StepLimits(self.compile_timeout_s, self.compile_memory_mb, self.compile_cpus, self.output_limit_bytes)
 

@@ -34,7 +34,30 @@ class Consumer:
 
     async def handle(self, execution_id: str, attempt: int) -> Execution | None:
         """Grades ``execution_id`` on its ``attempt``-th delivery (1 = first) unless its record
-        is already final; returns the final record, or None when there is no such record."""
+        is already final; returns the final record, or None when there is no such record.
+
+        The claim (pending or running → running) is the first store call and returns the
+        record, so a delivery costs no read before it."""
+        if attempt > self._max_attempts:
+            return await self._give_up(execution_id, attempt)
+        try:
+            execution = await self._pipeline.start(execution_id)
+        except ExecutionNotFound:
+            log.error("consumer.unknown_execution", execution_id=execution_id)
+            return None
+        if execution.status.is_terminal:
+            log.info("consumer.already_final", execution_id=execution_id, status=execution.status.value)
+            return execution
+        if attempt > 1:
+            log.warning("consumer.redelivered", execution_id=execution_id, attempt=attempt)
+        try:
+            return await self._pipeline.run(execution, started=True)
+        except Exception:
+            await self._pipeline.final_written(execution_id)
+            raise
+
+    async def _give_up(self, execution_id: str, attempt: int) -> Execution | None:
+        """Ends an execution delivered too often as failed, unless it is final already."""
         try:
             execution = await self._store.get(execution_id)
         except ExecutionNotFound:
@@ -43,16 +66,8 @@ class Consumer:
         if execution.status.is_terminal:
             log.info("consumer.already_final", execution_id=execution_id, status=execution.status.value)
             return execution
-        if attempt > self._max_attempts:
-            await self._pipeline.give_up(
-                execution,
-                f"its evaluation was started {attempt - 1} times and each worker stopped before it finished",
-            )
-            return await self._store.get(execution_id)
-        if attempt > 1:
-            log.warning("consumer.redelivered", execution_id=execution_id, attempt=attempt)
-        try:
-            return await self._pipeline.run(execution)
-        except Exception:
-            await self._pipeline.final_written(execution_id)
-            raise
+        await self._pipeline.give_up(
+            execution,
+            f"its evaluation was started {attempt - 1} times and each worker stopped before it finished",
+        )
+        return await self._store.get(execution_id)

@@ -91,11 +91,20 @@ class Pipeline:
             self._outbox.put(execution_id, failed, doubtful=True)
             raise
 
-    async def run(self, execution: Execution) -> Execution:
+    async def start(self, execution_id: str) -> Execution:
+        """Claims a recorded execution for this process (``ExecutionStore.mark_running``) and
+        returns its record: running, or final and unchanged (then it must not run again).
+        Raises ``ExecutionNotFound`` and ``StoreError``."""
+        return await self._store.mark_running(execution_id, self._clock())
+
+    async def run(self, execution: Execution, *, started: bool = False) -> Execution:
         """Runs a recorded execution to its terminal state and returns the stored record.
 
-        When the store fails on the way, ``StoreError`` is raised and the final state
-        (the grade, when it was computed) is written by the outbox once the store answers.
+        ``started``: the caller claimed it with ``start`` already (a worker, which had no
+        record before that claim); otherwise it is claimed here, and a record found final
+        is returned as it is. When the store fails on the way, ``StoreError`` is raised and
+        the final state (the grade, when it was computed) is written by the outbox once the
+        store answers.
         """
         submission = execution.submission
         language = submission.language
@@ -106,7 +115,8 @@ class Pipeline:
             bound = log.bind(language=language, tests=len(submission.tests))
             self._metrics.phase_duration(Phase.QUEUE_WAIT, language, self._since(execution.created_at))
             try:
-                await self._store.mark_running(execution.id, self._clock())
+                if not started and (claimed := await self.start(execution.id)).status.is_terminal:
+                    return claimed
                 grade = await self._grade(execution.id, submission)
             except asyncio.CancelledError:
                 # The caller went away (or the service is stopping): the sandbox removed its

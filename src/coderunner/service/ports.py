@@ -68,7 +68,10 @@ class ExecutionStore(Protocol):
         atomically with the insert against every other admission, on any node."""
         ...
 
-    async def mark_running(self, execution_id: str, at: datetime) -> None: ...
+    async def mark_running(self, execution_id: str, at: datetime) -> Execution:
+        """Claims a pending or running execution (running since ``at``) in one conditional
+        update and returns the record as it now stands; a final one comes back unchanged."""
+        ...
 
     async def save_program(self, execution_id: str, program: ProgramInfo) -> None: ...
 
@@ -275,9 +278,11 @@ class WorkQueue(Protocol):
 class FinishedFeed(Protocol):
     """Tells an API node that an execution reached its final state (pushed, never polled)."""
 
-    def watch(self, execution_id: str) -> asyncio.Future[None]:
-        """A future that resolves when ``execution_id`` is announced finished, or when the
-        feed may have missed announcements (it reconnected): then the caller reads the store again."""
+    def watch(self, execution_id: str) -> asyncio.Future[Execution | None]:
+        """A future that resolves when ``execution_id`` is announced finished: to its final
+        record when the announcement carried it, else to None (the announcement had no
+        record, or the feed may have missed announcements: it reconnected), and then the
+        caller reads the store."""
         ...
 
-    def unwatch(self, execution_id: str, future: asyncio.Future[None]) -> None: ...
+    def unwatch(self, execution_id: str, future: asyncio.Future[Execution | None]) -> None: ...

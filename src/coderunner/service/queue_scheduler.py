@@ -10,8 +10,9 @@ the transaction that inserts (``Admission``), so concurrent submissions to any n
 of API nodes never overshoot a bound.
 
 Waiting is pushed, never polled: the wait is registered with the ``FinishedFeed`` before
-the execution is queued, so no announcement can come before it; the record is read when
-the announcement (or a resubscription of the feed, which may have missed some) wakes it. Cancelling a waiting
+the execution is queued, so no announcement can come before it. An announcement that
+carries the final record answers without a read; otherwise (no record carried, or a
+resubscription of the feed, which may have missed some) the store is read. Cancelling a waiting
 task (client gone, server stopping) stops the wait only: the evaluation belongs to the
 cluster now and its record still ends with its verdict.
 """
@@ -86,11 +87,13 @@ class QueueScheduler:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _result(self, execution_id: str, announced: asyncio.Future[None]) -> Execution:
+    async def _result(self, execution_id: str, announced: asyncio.Future[Execution | None]) -> Execution:
         try:
             while True:
-                await announced
+                final = await announced
                 self._finished.unwatch(execution_id, announced)
+                if final is not None:
+                    return final  # what the worker read back from the store when it wrote it
                 announced = self._finished.watch(execution_id)  # before the read: nothing slips between
                 execution = await self._store.get(execution_id)
                 if execution.status.is_terminal:

@@ -1,10 +1,17 @@
-"""The sweep of stranded records: pending in the store, but with no message in the broker.
+"""The sweep of stranded records: unfinished in the store, but with no message in the broker.
 
 An API node records an execution, then queues it. Should it die between the two, or the
 broker lose its data beyond what it persisted, the record would stay ``pending`` forever.
-Every worker sweeps now and then: a pending record older than ``requeue_after_s`` whose
-message the broker does not hold is queued again; past ``max_requeues`` it ends failed /
-internal_error, saying so.
+Likewise ``running``: a worker holds its message unacknowledged until the final state is
+written, and a dead worker's messages go back to the queue; but were the worker to die
+and the broker to lose that message, nothing would ever end the record.
+
+Every worker sweeps now and then. A record whose message the broker does not hold is
+queued again (a running one goes back to pending) when it is pending and older than
+``requeue_after_s``, or running for longer than its own limits allow
+(``Limits.max_duration_s``) plus ``requeue_after_s``: a live worker ends its evaluation
+within that time, so only a lost one is taken from it. Past ``max_requeues`` it ends
+failed / internal_error, saying so.
 
 Several sweepers at once are safe: each requeue is first claimed in the store (one
 conditional update of the row, which also restarts its age), so of concurrent sweepers one
@@ -20,6 +27,7 @@ from datetime import datetime, timedelta
 
 import structlog
 
+from coderunner.domain.execution import Execution, ExecutionStatus
 from coderunner.errors import CoderunnerError
 from coderunner.service.pipeline import Pipeline, utcnow
 from coderunner.service.ports import ExecutionStore, WorkQueue
@@ -70,27 +78,38 @@ class StrandedSweep:
         """One sweep at ``now`` (default: the clock). Raises ``BrokerUnavailable`` / ``StoreError``."""
         now = now or utcnow()
         older_than = now - self._age
-        pending = await self._store.stranded(older_than, BATCH)
-        if not pending:
+        unfinished = await self._store.stranded(older_than, BATCH)
+        if not unfinished:
             return SweepResult()
         # The broker is asked before any claim: while it is away, no requeue is counted.
-        held = await self._queue.held(pending)
+        held = await self._queue.held(unfinished)
         result = SweepResult()
-        for execution in pending:
+        for execution in unfinished:
             if execution.id in held:
                 continue  # its message waits in the queue, or a worker grades it
+            if not self._lost(execution, older_than):
+                continue  # running, and its worker may still end it within its limits
             requeues = await self._store.claim_requeue(execution.id, older_than, now)
             if requeues is None:
                 continue  # another sweeper took it, or a worker started it
             if requeues > self._max_requeues:
                 await self._pipeline.give_up(
                     execution,
-                    f"it was queued again {self._max_requeues} times and no worker took it "
-                    "(the broker lost it, or the API node that recorded it stopped before queuing it)",
+                    f"it was queued again {self._max_requeues} times and no worker finished it "
+                    "(the broker lost it, the API node that recorded it stopped before queuing it, "
+                    "or its worker stopped and the broker lost its message)",
                 )
                 result.given_up.append(execution.id)
                 continue
-            log.warning("stranded.requeued", execution_id=execution.id, requeues=requeues)
+            log.warning("stranded.requeued", execution_id=execution.id, requeues=requeues, was=execution.status.value)
             await self._queue.requeue(execution)
             result.requeued.append(execution.id)
         return result
+
+    @staticmethod
+    def _lost(execution: Execution, older_than: datetime) -> bool:
+        """Pending (its age was checked by the store), or running past its own limits too."""
+        if execution.status is not ExecutionStatus.RUNNING or execution.started_at is None:
+            return True
+        deadline = execution.started_at + timedelta(seconds=execution.submission.limits.max_duration_s)
+        return deadline < older_than

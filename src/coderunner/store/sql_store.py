@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, func, select, update
+from sqlalchemy import Engine, Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from coderunner.domain.delivery import WEBHOOK
@@ -65,10 +65,13 @@ class SqlExecutionStore:
         _require_aware(at)
         return await asyncio.to_thread(self._create, execution_id, submission, request, at, admission)
 
-    async def mark_running(self, execution_id: str, at: datetime) -> None:
-        """Raises ``ExecutionNotFound``."""
+    async def mark_running(self, execution_id: str, at: datetime) -> Execution:
+        """Claims a pending (or running: its worker died) execution: running since ``at``, in one
+        conditional update of its locked row; returns the record as it now stands, so the
+        claimant needs no read before it. A final record is returned unchanged (nothing final
+        runs again). Raises ``ExecutionNotFound``."""
         _require_aware(at)
-        await asyncio.to_thread(self._mark_running, execution_id, at)
+        return await asyncio.to_thread(self._mark_running, execution_id, at)
 
     async def save_program(self, execution_id: str, program: ProgramInfo) -> None:
         """Store the generated program, replacing an earlier one. Raises ``ExecutionNotFound``."""
@@ -106,16 +109,19 @@ class SqlExecutionStore:
         return await asyncio.to_thread(self._list, query)
 
     async def stranded(self, older_than: datetime, limit: int) -> builtins.list[Execution]:
-        """Up to ``limit`` pending executions created (and last queued again) before
-        ``older_than``, oldest first: those a worker may never have been told about."""
+        """Up to ``limit`` unfinished executions last queued (created, or queued again) before
+        ``older_than``, oldest first, the running ones only if they also started before it:
+        those a worker may never have been told about, or whose worker may be gone."""
         _require_aware(older_than)
         return await asyncio.to_thread(self._stranded, older_than, limit)
 
     async def claim_requeue(self, execution_id: str, older_than: datetime, at: datetime) -> int | None:
-        """Counts one more requeue of ``execution_id`` at ``at`` if it is still pending and was
-        neither created nor queued again since ``older_than``; returns its requeue count, or
-        None when it no longer qualifies (another sweeper claimed it first, or it started).
-        One conditional row update: of several sweepers, one claims it."""
+        """Counts one more requeue of ``execution_id`` at ``at`` if it is still stranded as
+        ``stranded`` lists it (unfinished, neither created nor queued again since
+        ``older_than``, and if running, started before it); a running one goes back to
+        pending. Returns its requeue count, or None when it no longer qualifies (another
+        sweeper claimed it first, it started since, or it ended). One conditional row
+        update: of several sweepers, one claims it."""
         _require_aware(older_than)
         _require_aware(at)
         return await asyncio.to_thread(self._claim_requeue, execution_id, older_than, at)
@@ -144,11 +150,13 @@ class SqlExecutionStore:
             request=request,
         )
 
-    def _mark_running(self, execution_id: str, at: datetime) -> None:
+    def _mark_running(self, execution_id: str, at: datetime) -> Execution:
         with map_db_errors(f"mark execution {execution_id} running"), self._sessions.begin() as session:
             row = _row(session, execution_id, for_update=True)
-            row.status = ExecutionStatus.RUNNING.value
-            row.started_at = at
+            if row.status in _UNFINISHED:
+                row.status = ExecutionStatus.RUNNING.value
+                row.started_at = at.astimezone(UTC)  # as it reads back
+            return to_execution(row)
 
     def _save_program(self, execution_id: str, program: ProgramInfo) -> None:
         with map_db_errors(f"save the program of execution {execution_id}"), self._sessions.begin() as session:
@@ -180,24 +188,20 @@ class SqlExecutionStore:
             return [to_execution(row) for row in session.scalars(statement)]
 
     def _stranded(self, older_than: datetime, limit: int) -> builtins.list[Execution]:
-        statement = (
-            select(ExecutionRow)
-            .where(ExecutionRow.status == ExecutionStatus.PENDING.value, _last_queued() < older_than)
-            .order_by(ExecutionRow.created_at)
-            .limit(limit)
-        )
+        statement = select(ExecutionRow).where(_stranded(older_than)).order_by(ExecutionRow.created_at).limit(limit)
         with map_db_errors("list stranded executions"), self._sessions.begin() as session:
             return [to_execution(row) for row in session.scalars(statement)]
 
     def _claim_requeue(self, execution_id: str, older_than: datetime, at: datetime) -> int | None:
         statement = (
             update(ExecutionRow)
-            .where(
-                ExecutionRow.id == execution_id,
-                ExecutionRow.status == ExecutionStatus.PENDING.value,
-                _last_queued() < older_than,
+            .where(ExecutionRow.id == execution_id, _stranded(older_than))
+            .values(
+                requeues=ExecutionRow.requeues + 1,
+                requeued_at=at,
+                status=ExecutionStatus.PENDING.value,
+                started_at=None,
             )
-            .values(requeues=ExecutionRow.requeues + 1, requeued_at=at)
             .returning(ExecutionRow.requeues)
         )
         with map_db_errors(f"claim execution {execution_id} for a requeue"), self._sessions.begin() as session:
@@ -240,6 +244,17 @@ def _admit(session: Session, student_id: str, admission: Admission) -> None:
 
 def _count_unfinished() -> Select[int]:
     return select(func.count()).select_from(ExecutionRow).where(ExecutionRow.status.in_(_UNFINISHED))
+
+
+def _stranded(older_than: datetime) -> Any:
+    """Unfinished, last queued before ``older_than``, and if running, started before it too."""
+    return and_(
+        _last_queued() < older_than,
+        or_(
+            ExecutionRow.status == ExecutionStatus.PENDING.value,
+            and_(ExecutionRow.status == ExecutionStatus.RUNNING.value, ExecutionRow.started_at < older_than),
+        ),
+    )
 
 
 def _last_queued() -> Any:

@@ -180,6 +180,26 @@ async def test_naive_times_are_refused(store: SqlExecutionStore) -> None:
         await store.create(new_id(), a_submission(), REQUEST, datetime(2026, 1, 1))
 
 
+async def test_mark_running_claims_an_unfinished_record_and_returns_it_leaving_a_final_one(
+    store: SqlExecutionStore,
+) -> None:
+    # Given a pending and a finished execution
+    pending, done = new_id(), new_id()
+    for execution_id in (pending, done):
+        await store.create(execution_id, a_submission(), REQUEST, T0)
+    await store.finish(done, ExecutionStatus.COMPLETED, T0, grade=a_grade())
+    finished = await store.get(done)
+
+    # When both are claimed (a delivery, or a redelivery after the grade was written)
+    claimed = await store.mark_running(pending, T0 + timedelta(seconds=1))
+    again = await store.mark_running(done, T0 + timedelta(seconds=1))
+
+    # Then the pending one is running and comes back as a read would return it; the final one is unchanged
+    assert (ExecutionStatus.RUNNING, T0 + timedelta(seconds=1)) == (claimed.status, claimed.started_at)
+    assert claimed == await store.get(pending)
+    assert finished == again == await store.get(done)
+
+
 async def test_a_graded_execution_round_trips(store: SqlExecutionStore) -> None:
     """mark_running, save_program and finish are all read back, per-test results included."""
     # Given
@@ -574,19 +594,20 @@ async def test_concurrent_admissions_from_two_engines_never_overshoot(store: Sql
 LONG_AGO = datetime(2001, 2, 3, tzinfo=UTC)
 
 
-async def test_stranded_lists_old_pending_executions_only(store: SqlExecutionStore) -> None:
-    # Given an old pending, an old running, an old finished and a recent pending execution
-    old_pending, old_running, old_done, recent = (new_id() for _ in range(4))
-    for execution_id in (old_pending, old_running, old_done):
+async def test_stranded_lists_old_unfinished_executions_only(store: SqlExecutionStore) -> None:
+    # Given an old pending, an old running, one running since T0, an old finished and a recent pending execution
+    old_pending, old_running, running_since_t0, old_done, recent = (new_id() for _ in range(5))
+    for execution_id in (old_pending, old_running, running_since_t0, old_done):
         await store.create(execution_id, a_submission(), REQUEST, LONG_AGO)
     await store.create(recent, a_submission(), REQUEST, T0)
     await store.mark_running(old_running, LONG_AGO)
+    await store.mark_running(running_since_t0, T0)
     await store.finish(old_done, ExecutionStatus.COMPLETED, LONG_AGO, grade=a_grade())
 
-    # Then only the old pending one is stranded at T0
+    # Then the old pending and old running ones are stranded at T0 (the sweep asks the broker and the limits)
     found = {execution.id for execution in await store.stranded(T0, limit=1000)}
-    assert old_pending in found
-    assert not found & {old_running, old_done, recent}
+    assert {old_pending, old_running} <= found
+    assert not found & {running_since_t0, old_done, recent}
 
 
 async def test_a_requeue_is_claimed_once_per_period(store: SqlExecutionStore) -> None:
@@ -606,6 +627,8 @@ async def test_a_requeue_is_claimed_once_per_period(store: SqlExecutionStore) ->
     # and a period later it can be claimed again, counting on
     later = T0 + timedelta(minutes=1)
     assert 2 == await store.claim_requeue(execution_id, later, later)
-    # but never once it started
+    # but not once it started since the cutoff, nor once it ended
     await store.mark_running(execution_id, later)
-    assert await store.claim_requeue(execution_id, later + timedelta(minutes=1), later + timedelta(minutes=1)) is None
+    assert await store.claim_requeue(execution_id, later, later + timedelta(minutes=1)) is None
+    await store.finish(execution_id, ExecutionStatus.COMPLETED, later, grade=a_grade())
+    assert await store.claim_requeue(execution_id, later + timedelta(hours=1), later + timedelta(hours=1)) is None

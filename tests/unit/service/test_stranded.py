@@ -1,4 +1,4 @@
-"""The sweep of stranded records: pending in the store, with no message in the broker.
+"""The sweep of stranded records: unfinished in the store, with no message in the broker.
 
 The real pipeline and SQL store; the broker is an in-memory queue that knows which
 executions it holds (the sweep's only question to it).
@@ -95,7 +95,7 @@ async def test_past_its_requeues_a_record_ends_failed_saying_why(
     await pipeline.final_written(lost.id)
     ended = await store.get(lost.id)
     assert (ExecutionStatus.FAILED, "internal_error") == (ended.status, ended.error_type)
-    assert "queued again 2 times and no worker took it" in ended.error_message
+    assert "queued again 2 times and no worker finished it" in ended.error_message
 
 
 async def test_while_the_broker_is_away_no_requeue_is_counted(
@@ -114,3 +114,25 @@ async def test_while_the_broker_is_away_no_requeue_is_counted(
     result = await sweep.sweep(later(lost, 3 * (AGE_S + 1)))
     # Then the record is queued again, not given up
     assert [lost.id] == result.requeued
+
+
+async def test_a_running_record_without_a_message_is_queued_again_only_past_its_own_limits(
+    pipeline: Pipeline, store: Any, submission: Submission
+) -> None:
+    # Given two records a worker started, then died: the broker lost one's message, holds the other's
+    queue = MemoryQueue()
+    lost = await pipeline.start((await pipeline.record(submission, RequestInfo())).id)
+    held = await pipeline.start((await pipeline.record(submission, RequestInfo())).id)
+    queue.messages.append(held.id)
+    assert lost.started_at is not None
+    sweep = sweep_of(pipeline, store, queue)
+    deadline = lost.started_at + timedelta(seconds=submission.limits.max_duration_s + AGE_S)
+    # When the sweep runs while a live worker could still be grading it, then once that time is past
+    early = await sweep.sweep(deadline - timedelta(seconds=1))
+    late = await sweep.sweep(deadline + timedelta(seconds=1))
+    # Then it is left alone at first, then queued again, back to pending; the held one never
+    assert ([], [lost.id]) == (early.requeued, late.requeued)
+    assert [held.id, lost.id] == queue.messages
+    requeued = await store.get(lost.id)
+    assert (ExecutionStatus.PENDING, None) == (requeued.status, requeued.started_at)
+    assert ExecutionStatus.RUNNING == (await store.get(held.id)).status
