@@ -2,9 +2,10 @@
 and the queue's bound holds however many API nodes admit at once.
 
 A record can be pending with no message anywhere: its API node died between recording and
-queuing it, or Redis lost more than its append-only file kept. The workers' sweep queues
-it again. Admission counts and inserts in one transaction, so concurrent submissions to
-two API nodes never overshoot the bound.
+queuing it, or Redis lost more than its append-only file kept; or running with none: its
+worker died and Redis lost the message it held. The workers' sweep queues it again.
+Admission counts and inserts in one transaction, so concurrent submissions to two API
+nodes never overshoot the bound.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 import redis
-from cluster import Cluster, all_final, post_all, slow, submission
+from cluster import Cluster, all_final, post_all, slow, submission, wait_running
 from running_server import wait_until
 
 from coderunner.domain.execution import RequestInfo
@@ -49,6 +50,27 @@ def test_a_record_its_api_node_never_queued_is_graded(cluster: Cluster, student:
     [record] = all_final(api, student, 1, timeout_s=120)
     assert (execution_id, "completed", "accepted") == (record["id"], record["status"], record["verdict"])
     assert "stranded.requeued" in worker.log_path.read_text()
+
+
+def test_a_running_record_whose_worker_died_and_whose_message_redis_lost_is_graded(
+    cluster: Cluster, student: str
+) -> None:
+    # Given an evaluation a worker is running, with short limits of its own (the sweep waits them out)
+    api = cluster.api()
+    first = cluster.worker()
+    document = slow(student, 3) | {"limits": {"timeout_s": 10, "compile_timeout_s": 5}}
+    answer = httpx.post(f"{api.http_url}/v1/executions", json=document, params={"wait": "false"})
+    assert 202 == answer.status_code, answer.text
+    wait_running(api, student, 1)
+    # When that worker is killed and Redis loses everything it held (the message, its delivery count)
+    first.kill()
+    redis.Redis.from_url(cluster.redis.url).flushall()
+    # Then another worker's sweep queues it again once its limits are past, and it is graded, once
+    second = cluster.worker(broker_requeue_after_s=1)
+    [record] = all_final(api, student, 1, timeout_s=180)
+    assert (answer.json()["id"], "completed", "accepted") == (record["id"], record["status"], record["verdict"])
+    requeued = [line for line in second.log_path.read_text().splitlines() if "stranded.requeued" in line]
+    assert [True] == ['"was": "running"' in line for line in requeued], requeued
 
 
 def test_redis_losing_every_key_loses_nothing_accepted(cluster: Cluster, student: str) -> None:
