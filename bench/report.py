@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench.measure import Latency, Throughput, percentile
+from bench.measure import Latency, Sample, Throughput, percentile
 
 PATHS = ("floor", "seed", "rest", "grpc", "distributed")
 # The issue's targets: latency and throughput relative to the floor, speed-up over the seed, memory.
@@ -58,6 +59,29 @@ class Results:
         key = "server_created_to_finished"
         gaps = [s.seconds - s.phases[key] for s in latency.samples if key in s.phases] if latency else []
         return statistics.fmean(gaps) if gaps else None
+
+    def distributed_overhead(self) -> dict[str, float] | None:
+        """What the distributed path adds over ``rest``, in seconds: medians of the same
+        exercise run on both back to back (``interleaved``), of the server's queued part
+        (created→started) and of what lies outside the server's created→finished (request,
+        admission and insert before; the answer's way back after). The grading itself
+        varies by tens of ms between two runs of one exercise under load, which the p50
+        difference carries and these leave out; the target is still read on the p50s."""
+        embedded, distributed = self.latency.get("rest"), self.latency.get("distributed")
+        if not embedded or not distributed or len(embedded.samples) != len(distributed.samples):
+            return None
+        pairs = list(zip(embedded.samples, distributed.samples, strict=True))
+        if any(a.exercise != b.exercise for a, b in pairs):
+            return None
+
+        def added(part: Callable[[Sample], float]) -> float:
+            return statistics.median(part(b) for _, b in pairs) - statistics.median(part(a) for a, _ in pairs)
+
+        return {
+            "paired_median_s": statistics.median(b.seconds - a.seconds for a, b in pairs),
+            "queued_s": added(lambda s: s.phases.get("server_queued", 0.0)),
+            "outside_s": added(lambda s: s.seconds - s.phases.get("server_created_to_finished", s.seconds)),
+        }
 
     def targets(self) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
@@ -111,6 +135,7 @@ class Results:
             "meta": self.meta,
             "paths": paths,
             "rest_api_overhead_s": self.api_overhead("rest"),
+            "distributed_overhead": self.distributed_overhead(),
             "service_memory": self.service_memory,
             "phases": self.phases.to_json() if self.phases else None,
             "targets": self.targets(),
@@ -136,6 +161,14 @@ def _target(name: str, value: float | None, goal: float, *, at_most: bool) -> di
 def render(results: Results, console: Console) -> None:
     console.print(_paths_table(results))
     console.print(_targets_table(results))
+    overhead = results.distributed_overhead()
+    if overhead is not None:
+        console.print(
+            "distributed over rest, medians: same exercise back to back "
+            f"{overhead['paired_median_s'] * 1000:+.1f} ms; queued (created→started) "
+            f"{overhead['queued_s'] * 1000:+.1f} ms; outside the server's created→finished "
+            f"{overhead['outside_s'] * 1000:+.1f} ms"
+        )
     if results.phases is not None:
         console.print(_phases_table(results))
     if results.meta.get("py_spy_top_frames"):

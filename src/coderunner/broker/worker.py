@@ -140,21 +140,30 @@ class QueueWorker:
         self._client.close()
 
     def _process(self, execution_id: str) -> None:
+        final: Execution | None = None
         try:
             with map_redis_errors(f"count the deliveries of {execution_id}"), self._client.pipeline() as pipe:
                 pipe.incr(attempts_key(execution_id))
                 pipe.expire(attempts_key(execution_id), ATTEMPTS_TTL_S)
                 attempt = int(pipe.execute()[0])
             log.debug("worker.received", execution_id=execution_id, attempt=attempt)
-            announce_finished(self._client, execution_id, self._handle(execution_id, attempt))
+            final = self._handle(execution_id, attempt)
         except UnknownExecution:
             raise  # dead-lettered (_DeadLetterUnknown)
         except Exception as exc:
-            # The record tells what happened (the pipeline ends it); a raise here would only
-            # make Dramatiq dead-letter the message.
+            # The record tells what happened (the pipeline ended it failed, the outbox wrote
+            # it); a raise here would only make Dramatiq dead-letter the message.
             log.error(
                 "worker.message_failed", execution_id=execution_id, error=str(exc), error_class=type(exc).__name__
             )
+        # Announced however it went: a request waiting for it reads the record then.
+        try:
+            announce_finished(self._client, execution_id, final)
+        except BrokerUnavailable as exc:
+            # Logged only: a Redis failure usually drops the API nodes' subscriptions too,
+            # and resubscribing they wake every waiter; were one to survive it, its waiter
+            # for this id is answered at its next resubscription.
+            log.warning("worker.announce_failed", execution_id=execution_id, error=str(exc))
 
     def _advertise(self) -> None:
         advertise(self._client, dataclasses.replace(self._ad, seen_at=time.time()))
