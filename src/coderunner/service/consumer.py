@@ -36,18 +36,23 @@ class Consumer:
         """Grades ``execution_id`` on its ``attempt``-th delivery (1 = first) unless its record
         is already final; returns the final record, or None when there is no such record.
 
-        The claim (pending or running → running) is the first store call and returns the
-        record, so a delivery costs no read before it."""
-        if attempt > self._max_attempts:
-            return await self._give_up(execution_id, attempt)
+        Within its attempts, the claim (pending or running → running) is the first store
+        call and returns the record, so a delivery costs no read before it."""
+        within = attempt <= self._max_attempts
         try:
-            execution = await self._pipeline.start(execution_id)
+            execution = await (self._pipeline.start(execution_id) if within else self._store.get(execution_id))
         except ExecutionNotFound:
             log.error("consumer.unknown_execution", execution_id=execution_id)
             return None
         if execution.status.is_terminal:
             log.info("consumer.already_final", execution_id=execution_id, status=execution.status.value)
             return execution
+        if not within:
+            await self._pipeline.give_up(
+                execution,
+                f"its evaluation was started {attempt - 1} times and each worker stopped before it finished",
+            )
+            return await self._store.get(execution_id)
         if attempt > 1:
             log.warning("consumer.redelivered", execution_id=execution_id, attempt=attempt)
         try:
@@ -55,19 +60,3 @@ class Consumer:
         except Exception:
             await self._pipeline.final_written(execution_id)
             raise
-
-    async def _give_up(self, execution_id: str, attempt: int) -> Execution | None:
-        """Ends an execution delivered too often as failed, unless it is final already."""
-        try:
-            execution = await self._store.get(execution_id)
-        except ExecutionNotFound:
-            log.error("consumer.unknown_execution", execution_id=execution_id)
-            return None
-        if execution.status.is_terminal:
-            log.info("consumer.already_final", execution_id=execution_id, status=execution.status.value)
-            return execution
-        await self._pipeline.give_up(
-            execution,
-            f"its evaluation was started {attempt - 1} times and each worker stopped before it finished",
-        )
-        return await self._store.get(execution_id)
