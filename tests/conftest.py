@@ -48,16 +48,22 @@ NO_ENGINE = "no Docker engine answers: run scripts/provision-engine.sh"
 _engine_used: list[bool] = []
 
 
-def run_containers(client: docker.DockerClient) -> list[Container]:
-    """Sandbox containers of this test run that still exist (any state)."""
+def run_containers(client: docker.DockerClient, instance: str | None = None) -> list[Container]:
+    """Sandbox containers of this test run that still exist (any state); with ``instance``,
+    only those of that one instance (a test blames only its own sandbox: an end-to-end
+    server's instance shares the run's prefix, and the session check answers for it)."""
     # The low-level list: containers.list() inspects each one, and one removed in between
     # (a sandbox finishing right then) would make the listing itself fail.
     found = client.api.containers(all=True, filters={"label": f"{LABEL_ROLE}={ROLE_SANDBOX}"})
     return [
         client.containers.prepare_model(entry)
         for entry in found
-        if (entry.get("Labels") or {}).get(LABEL_INSTANCE, "").startswith(TEST_INSTANCE)
+        if _of_instance((entry.get("Labels") or {}).get(LABEL_INSTANCE, ""), instance)
     ]
+
+
+def _of_instance(label: str, instance: str | None) -> bool:
+    return label == instance if instance is not None else label.startswith(TEST_INSTANCE)
 
 
 def _remove_all(containers: Sequence[Container]) -> list[str]:
@@ -149,7 +155,7 @@ def sandbox(docker_client: docker.DockerClient, cpp_image: str, isolation: str) 
     box = make_sandbox(docker_client, isolation=isolation)
     yield box
     box.close()
-    left = _remove_all(run_containers(docker_client))
+    left = _remove_all(run_containers(docker_client, TEST_INSTANCE))
     if left:
         pytest.fail(f"the test left sandbox containers behind (now removed): {left}")
 
@@ -240,12 +246,13 @@ def leftovers_fixture(docker_client: docker.DockerClient, sandbox: DockerSandbox
     def left() -> list[Container]:
         if isinstance(sandbox, NamespaceSandbox):
             sandbox.close()
-        return run_containers(docker_client)
+        return run_containers(docker_client, TEST_INSTANCE)
 
     return left
 
 
 @pytest.fixture(name="containers")
 def containers_fixture(docker_client: docker.DockerClient) -> Callable[[], list[Container]]:
-    """``containers()`` → this run's sandbox containers that still exist."""
-    return lambda: run_containers(docker_client)
+    """``containers()`` → the containers of this run's test sandboxes (``make_sandbox``'s
+    default instance) that still exist."""
+    return lambda: run_containers(docker_client, TEST_INSTANCE)

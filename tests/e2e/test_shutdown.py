@@ -5,14 +5,17 @@ Each test starts its own server (SQLite: the database plays no part in how it st
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import socket
 import uuid
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import docker
 import grpc
 import httpx
 import pytest
@@ -28,8 +31,25 @@ LONG_SLEEPER = (
 )
 
 
-def start(tmp_path: Path, **settings: object) -> RunningServer:
-    return RunningServer(tmp_path / "server", database_url("sqlite", tmp_path), **settings).start()
+@pytest.fixture
+def start(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[Callable[..., RunningServer]]:
+    """``start(**settings)`` → a started server of this test. A test that fails midway may
+    leave its server up: it is killed and its sandboxes removed here, so that the next
+    test does not inherit them."""
+    started: list[RunningServer] = []
+
+    def start_one(**settings: object) -> RunningServer:
+        server = RunningServer(tmp_path / "server", database_url("sqlite", tmp_path), **settings)
+        started.append(server)
+        return server.start()
+
+    yield start_one
+    for server in started:
+        if server.process is not None and server.process.poll() is None:
+            server.kill()
+        for container in server.containers():
+            with contextlib.suppress(docker.errors.NotFound):
+                docker_client.api.remove_container(container, force=True, v=True)
 
 
 def read_all(connection: socket.socket) -> bytes:
@@ -40,10 +60,10 @@ def read_all(connection: socket.socket) -> bytes:
 
 
 def test_a_client_that_sent_half_a_body_gets_503_at_once_when_the_server_stops(
-    tmp_path: Path, docker_client: object
+    start: Callable[..., RunningServer],
 ) -> None:
     # Given a client that sent half its body, to a server that would wait for the rest for 5 minutes
-    server = start(tmp_path, request_read_timeout_s=300)
+    server = start(request_read_timeout_s=300)
     head = (
         b"POST /v1/executions HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
         b"Content-Length: 1000\r\nExpect: 100-continue\r\n\r\n"
@@ -62,14 +82,14 @@ def test_a_client_that_sent_half_a_body_gets_503_at_once_when_the_server_stops(
     assert answer.startswith(b"HTTP/1.1 503 "), answer
     assert b"application/problem+json" in answer
     assert b"shutting down" in answer
-    assert 0 == server.process.wait(60)  # after that one signal: stop() would send a second
+    assert 0 == server.process.wait(60), server.log_tail()  # after that one signal: stop() would send a second
 
 
 def test_callers_still_waiting_when_the_grace_ends_get_503_and_unavailable(
-    tmp_path: Path, docker_client: object
+    start: Callable[..., RunningServer],
 ) -> None:
     # Given two evaluations that outlast the shutdown grace, one waited for over REST, one over gRPC
-    server = start(tmp_path, slots=2, request_wait_s=600)
+    server = start(slots=2, request_wait_s=600)
     student = f"student-{uuid.uuid4().hex[:12]}"
     document = {
         "student_id": student,
@@ -114,10 +134,12 @@ def test_callers_still_waiting_when_the_grace_ends_get_503_and_unavailable(
     assert "application/problem+json" == response.headers["content-type"]
     assert ("unavailable", True) == (response.json()["error"], "shutting down" in response.json()["detail"])
     assert grpc.StatusCode.UNAVAILABLE == code
-    # And the server exits cleanly after that one signal, once it has ended the sandboxes
-    # (stop() would send a second SIGTERM, which ends a server that is still cleaning up)
+    # And the server exits cleanly once it has ended the sandboxes, even when an impatient
+    # operator signals again while it does: a second signal skips the grace, never the clean-up
+    wait_until(lambda: "server.cleaning_up" in server.log_tail(), 60, "the clean-up to start", 0.01)
+    server.process.send_signal(signal.SIGTERM)
     assert 0 == server.process.wait(60), server.log_tail()
-    assert [] == server.containers()
+    assert [] == server.containers(), server.log_tail()
     # And the records say why they never finished
     server.start()
     try:
@@ -127,9 +149,9 @@ def test_callers_still_waiting_when_the_grace_ends_get_503_and_unavailable(
         server.stop()
 
 
-def test_the_access_log_is_json_lines_only(tmp_path: Path, docker_client: object) -> None:
+def test_the_access_log_is_json_lines_only(start: Callable[..., RunningServer]) -> None:
     """uvicorn's own lines come through structlog too: every line the server writes is one JSON object."""
-    server = start(tmp_path)
+    server = start()
     httpx.get(f"{server.http_url}/healthz")
     assert 0 == server.stop()
     lines = server.log_path.read_text().splitlines()

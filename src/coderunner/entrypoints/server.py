@@ -11,7 +11,8 @@ ports are written to that file as JSON. SIGTERM or SIGINT stops accepting, answe
 requests still sending their body 503 at once, gives running requests
 ``SHUTDOWN_GRACE_S`` to finish, then cancels what is left (records end ``cancelled``,
 containers removed; a REST request still waiting gets 503, a gRPC call UNAVAILABLE). A
-second signal skips the grace.
+second signal skips the grace, not the clean-up after it (records ended, sandboxes
+removed: bounded, and what it leaves the next start removes); SIGKILL skips everything.
 
 Run it with ``coderunner serve`` or ``python -m coderunner.entrypoints.server``.
 """
@@ -59,73 +60,86 @@ async def serve(settings: Settings) -> None:
     """
     services = await asyncio.to_thread(build_services, settings, webhook_body)
     await services.start()
-    try:
-        await _serve_started(services, settings)
-    finally:
-        await services.stop()
+    with _StopSignals() as signals:
+        try:
+            await _serve_started(services, settings, signals.stop, signals.hurry)
+        finally:
+            # Still under the handlers: a further signal must not kill the process while
+            # it ends its sandboxes and records (bounded; SIGKILL is the way to skip it).
+            log.info("server.cleaning_up")
+            await services.stop()
+            log.info("server.stopped")
 
 
-async def _serve_started(services: Services, settings: Settings) -> None:
-    stop = asyncio.Event()
-    hurry = asyncio.Event()
-    loop = asyncio.get_running_loop()
+class _StopSignals:
+    """SIGTERM / SIGINT while it is entered: the first sets ``stop``, any later one ``hurry``."""
 
-    def on_signal(signum: int) -> None:
-        log.info("server.signal", signal=signal.Signals(signum).name, hurry=stop.is_set())
-        (hurry if stop.is_set() else stop).set()
+    def __init__(self) -> None:
+        self.stop = asyncio.Event()
+        self.hurry = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
 
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, on_signal, signum)
-    try:
-        app = create_app(services, manage_services=False)
-        config = uvicorn.Config(
-            app,
-            http=timed_h11(settings.request_read_timeout_s),
-            host=settings.host,
-            port=settings.http_port,
-            lifespan="off",
-            log_config=None,
-            access_log=False,
-            # A backstop: at SHUTDOWN_GRACE_S, serve() cancels the evaluations first (see below).
-            timeout_graceful_shutdown=int(SHUTDOWN_GRACE_S) + 2,
-        )
-        http = _EmbeddedUvicorn(config)
-        http_socket = config.bind_socket()
-        http_port = http_socket.getsockname()[1]
-        grpc_server = GrpcServer(services, settings.host, settings.grpc_port)
-        grpc_port = await grpc_server.start()
-        http_task = asyncio.create_task(http.serve(sockets=[http_socket]), name="uvicorn")
-        while not http.started and not http_task.done():
-            await asyncio.sleep(0.01)
-        if http_task.done():
-            await grpc_server.stop(0)
-            await http_task  # raises why uvicorn could not start
-            raise OSError(f"the HTTP server stopped at start-up on {settings.host}:{http_port}")
-        _announce(http_port, grpc_port)
-        log.info("server.listening", host=settings.host, http_port=http_port, grpc_port=grpc_port)
-
-        await stop.wait()
-        log.info("server.stopping", grace_s=SHUTDOWN_GRACE_S)
-        app.state.stopping.set()
-        http.should_exit = True
-
-        async def stop_servers() -> None:
-            await asyncio.gather(grpc_server.stop(SHUTDOWN_GRACE_S), http_task)
-
-        shutdown = asyncio.create_task(stop_servers())
-        hurried = asyncio.create_task(hurry.wait())
-        await asyncio.wait({shutdown, hurried}, timeout=SHUTDOWN_GRACE_S, return_when=asyncio.FIRST_COMPLETED)
-        if not shutdown.done():
-            # Grace over (or a second signal): cancel the evaluations, so that every caller
-            # still waiting gets its answer (503 / UNAVAILABLE) before the servers close.
-            log.info("server.cancelling", in_flight=services.scheduler.in_flight, hurried=hurry.is_set())
-            http.force_exit = hurry.is_set()
-            await services.scheduler.drain()
-        await shutdown
-        hurried.cancel()
-    finally:
+    def __enter__(self) -> _StopSignals:
         for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
+            self._loop.add_signal_handler(signum, self._on_signal, signum)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            self._loop.remove_signal_handler(signum)
+
+    def _on_signal(self, signum: int) -> None:
+        log.info("server.signal", signal=signal.Signals(signum).name, hurry=self.stop.is_set())
+        (self.hurry if self.stop.is_set() else self.stop).set()
+
+
+async def _serve_started(services: Services, settings: Settings, stop: asyncio.Event, hurry: asyncio.Event) -> None:
+    app = create_app(services, manage_services=False)
+    config = uvicorn.Config(
+        app,
+        http=timed_h11(settings.request_read_timeout_s),
+        host=settings.host,
+        port=settings.http_port,
+        lifespan="off",
+        log_config=None,
+        access_log=False,
+        # A backstop: at SHUTDOWN_GRACE_S, serve() cancels the evaluations first (see below).
+        timeout_graceful_shutdown=int(SHUTDOWN_GRACE_S) + 2,
+    )
+    http = _EmbeddedUvicorn(config)
+    http_socket = config.bind_socket()
+    http_port = http_socket.getsockname()[1]
+    grpc_server = GrpcServer(services, settings.host, settings.grpc_port)
+    grpc_port = await grpc_server.start()
+    http_task = asyncio.create_task(http.serve(sockets=[http_socket]), name="uvicorn")
+    while not http.started and not http_task.done():
+        await asyncio.sleep(0.01)
+    if http_task.done():
+        await grpc_server.stop(0)
+        await http_task  # raises why uvicorn could not start
+        raise OSError(f"the HTTP server stopped at start-up on {settings.host}:{http_port}")
+    _announce(http_port, grpc_port)
+    log.info("server.listening", host=settings.host, http_port=http_port, grpc_port=grpc_port)
+
+    await stop.wait()
+    log.info("server.stopping", grace_s=SHUTDOWN_GRACE_S)
+    app.state.stopping.set()
+    http.should_exit = True
+
+    async def stop_servers() -> None:
+        await asyncio.gather(grpc_server.stop(SHUTDOWN_GRACE_S), http_task)
+
+    shutdown = asyncio.create_task(stop_servers())
+    hurried = asyncio.create_task(hurry.wait())
+    await asyncio.wait({shutdown, hurried}, timeout=SHUTDOWN_GRACE_S, return_when=asyncio.FIRST_COMPLETED)
+    if not shutdown.done():
+        # Grace over (or a second signal): cancel the evaluations, so that every caller
+        # still waiting gets its answer (503 / UNAVAILABLE) before the servers close.
+        log.info("server.cancelling", in_flight=services.scheduler.in_flight, hurried=hurry.is_set())
+        http.force_exit = hurry.is_set()
+        await services.scheduler.drain()
+    await shutdown
+    hurried.cancel()
 
 
 def _announce(http_port: int, grpc_port: int) -> None:

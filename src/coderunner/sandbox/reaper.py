@@ -45,13 +45,20 @@ class Reaper:
             return list(self._waiting)
 
     def add(self, name: str, then: Callable[[], None] | None = None) -> None:
-        """Removes ``name`` in the background; ``then()`` runs once it is gone."""
+        """Removes ``name`` in the background; ``then()`` runs once it is gone. Once closed
+        (a job that ended after the shutdown's clean-up), one try at once instead: no
+        thread is left to retry, and what that try leaves the next start removes."""
         with self._lock:
             self._waiting[name] = then
-            if self._thread is None:
+            closed = self._closed.is_set()
+            if not closed and self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="coderunner-reaper", daemon=True)
                 self._thread.start()
-        self._wake.set()
+        if closed:
+            self.sweep()
+            self._report_left()
+        else:
+            self._wake.set()
 
     def close(self, timeout_s: float) -> list[str]:
         """Stops the thread after one last try of up to ``timeout_s``; returns (and logs) the names
@@ -63,6 +70,9 @@ class Reaper:
         deadline = time.monotonic() + timeout_s
         while not self.sweep() and time.monotonic() < deadline:
             time.sleep(self._first_delay_s)
+        return self._report_left()
+
+    def _report_left(self) -> list[str]:
         left = self.waiting
         if left:
             log.error("reaper.left_at_close", containers=left, hint="the next start removes them by label")

@@ -46,3 +46,16 @@ def test_close_reports_what_the_engine_never_let_it_remove() -> None:
     reaper = Reaper(engine.remove, first_delay_s=0.01)
     reaper.add("sandbox-1")
     assert ["sandbox-1"] == reaper.close(timeout_s=0.1)
+
+
+def test_a_container_handed_over_after_close_is_removed_at_once() -> None:
+    # Given a closed reaper (the shutdown's clean-up is over) and an engine that answers
+    engine = Engine()
+    engine.up = True
+    reaper = Reaper(engine.remove, first_delay_s=0.01)
+    assert [] == reaper.close(timeout_s=0.1)
+    freed = threading.Event()
+    # When a job that ended late hands its container over
+    reaper.add("sandbox-late", freed.set)
+    # Then it is removed there and then, not left to a thread that no longer runs
+    assert (["sandbox-late"], True, []) == (engine.removed, freed.is_set(), reaper.waiting)
