@@ -1,8 +1,8 @@
 """Announcing finished executions over Redis pub/sub, and listening for them on API nodes.
 
 A worker publishes once the final record is written: the execution id and, when it is
-small enough (``RECORD_MAX_BYTES``), the record itself as it was read from the store in
-the transaction that wrote it, so an API node answers its waiting request without reading
+small enough (``RECORD_MAX_BYTES``), the record itself as the worker read it back from
+the store after writing it, so an API node answers its waiting request without reading
 the store again. Every API node holds one subscription and wakes the requests waiting for
 that id. Pub/sub keeps nothing for an absent listener, so whenever the subscription is
 (re)made (its confirmation arrives) every waiter is woken without a record, to read the
