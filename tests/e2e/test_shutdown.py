@@ -136,9 +136,13 @@ def test_callers_still_waiting_when_the_grace_ends_get_503_and_unavailable(
     assert grpc.StatusCode.UNAVAILABLE == code
     # And the server exits cleanly once it has ended the sandboxes, even when an impatient
     # operator signals again while it does: a second signal skips the grace, never the clean-up
+    # (one that comes once it is over may end the exiting process: nothing is lost then)
     wait_until(lambda: "server.cleaning_up" in server.log_tail(), 60, "the clean-up to start", 0.01)
     server.process.send_signal(signal.SIGTERM)
-    assert 0 == server.process.wait(60), server.log_tail()
+    exit_code = server.process.wait(60)
+    assert exit_code == 0 or (exit_code == -signal.SIGTERM and "server.stopped" in server.log_tail()), (
+        f"exit {exit_code}:\n{server.log_tail()}"
+    )
     assert [] == server.containers(), server.log_tail()
     # And the records say why they never finished
     server.start()

@@ -49,6 +49,7 @@ from coderunner.sandbox.seccomp import check_profile, default_profile
 from coderunner.sandbox.supervisor import check_job, read_outcomes, render_batch, with_lost_step
 from coderunner.sandbox.users import UidAllocator
 from coderunner.service.ports import Metrics, NoMetrics
+from coderunner.shielded import to_the_end
 
 COMPILE_BATCH = ".crsup/compile"
 # Time for the engine to start an exec and for crsup to report after its own deadline.
@@ -199,7 +200,7 @@ class DockerSandbox:
         except asyncio.CancelledError:
             # The caller is gone: the container must not outlive it.
             handle.cancelled.set()
-            await asyncio.to_thread(self._remove, handle)
+            await to_the_end(asyncio.to_thread(self._remove, handle))
             raise
 
     async def reap(self) -> int:

@@ -21,6 +21,7 @@ from coderunner.errors import InvalidSubmission, SandboxUnavailable, StoreError,
 from coderunner.languages.plugin import Language, check_mode
 from coderunner.service.outbox import FinalState, Outbox
 from coderunner.service.ports import Admission, ExecutionStore, Metrics, NoMetrics, Phase, Sandbox
+from coderunner.shielded import to_the_end
 
 log = structlog.get_logger("coderunner.pipeline")
 CANCELLED_MESSAGE = "the evaluation was cancelled before it finished"
@@ -121,7 +122,7 @@ class Pipeline:
             except asyncio.CancelledError:
                 # The caller went away (or the service is stopping): the sandbox removed its
                 # container before this propagated; the record must not stay running.
-                await self._end(execution, self._cancelled(submission, CANCELLED_MESSAGE))
+                await to_the_end(self._end(execution, self._cancelled(submission, CANCELLED_MESSAGE)))
                 raise
             except Exception as exc:
                 # Ours, never the submission's: an unreachable engine or database, a refused limit, or a bug.
