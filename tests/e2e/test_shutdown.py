@@ -134,6 +134,14 @@ def test_callers_still_waiting_when_the_grace_ends_get_503_and_unavailable(
     assert "application/problem+json" == response.headers["content-type"]
     assert ("unavailable", True) == (response.json()["error"], "shutting down" in response.json()["detail"])
     assert grpc.StatusCode.UNAVAILABLE == code
+    line = json.loads(
+        wait_until(
+            lambda: next((line for line in server.log_tail(200).splitlines() if '"grpc.request"' in line), None),
+            30,
+            "the gRPC call's log line",
+        )
+    )
+    assert ("CANCELLED", "warning") == (line["code"], line["level"])  # not a failure of the server's
     # And the server exits cleanly once it has ended the sandboxes, even when an impatient
     # operator signals again while it does: a second signal skips the grace, never the clean-up
     # (one that comes once it is over may end the exiting process: nothing is lost then)

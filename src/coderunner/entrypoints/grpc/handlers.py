@@ -14,6 +14,7 @@ A method added to the proto and implemented on the servicer is served without a 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -101,6 +102,11 @@ def _logged(name: str, behaviour: Behaviour) -> Behaviour:
             code = "OK"
             execution_id = getattr(response, "execution_id", execution_id)
             return response
+        except asyncio.CancelledError:
+            # The call was cancelled: its client left, or the server stopping ended it (whose
+            # runtime then answers UNAVAILABLE) — never a failure of ours.
+            code = _code_name(context, default="CANCELLED")
+            raise
         except BaseException:
             code = _code_name(context, default="CANCELLED" if context.cancelled() else "UNKNOWN")
             raise
