@@ -8,12 +8,9 @@ the waiter is woken with None and reads the store.
 from __future__ import annotations
 
 import asyncio
-import sys
 import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import redis
@@ -24,19 +21,7 @@ from coderunner.domain.execution import Execution, ExecutionStatus, ProgramInfo,
 from coderunner.domain.outcome import AssertionFailure, Grade, TestOutcome, TestStatus, Verdict
 from coderunner.domain.submission import Limits, Submission, TestCase, Tolerance
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/, for private_redis
-
-from private_redis import PrivateRedis
-
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
-
-
-@pytest.fixture(scope="module")
-def url() -> Iterator[str]:
-    server = PrivateRedis()
-    server.start()
-    yield server.url
-    server.destroy()
 
 
 def a_graded_execution(stdout: str = "3\n") -> Execution:

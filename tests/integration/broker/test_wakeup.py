@@ -3,40 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import sys
-import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 
 import dramatiq
 import pytest
 import redis
+from broker_executions import an_execution
 
 from coderunner.broker.links import queue_name
 from coderunner.broker.wakeup import Wakeups, announce_queued
 from coderunner.broker.work_queue import RedisWorkQueue, make_broker
-from coderunner.domain.execution import Execution, ExecutionStatus, RequestInfo
-from coderunner.domain.submission import Submission, TestCase
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/, for private_redis
-
-from private_redis import PrivateRedis
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
-
-
-@pytest.fixture(scope="module")
-def url() -> Iterator[str]:
-    server = PrivateRedis()
-    server.start()
-    yield server.url
-    server.destroy()
-
-
-def an_execution() -> Execution:
-    submission = Submission.create(language="python", code="print(1)", tests=[TestCase("t1", "", "1")])
-    return Execution(str(uuid.uuid4()), submission, ExecutionStatus.PENDING, datetime.now(UTC), RequestInfo())
 
 
 def test_an_announcement_wakes_its_queue_and_a_subscription_wakes_every_queue(url: str) -> None:

@@ -7,40 +7,20 @@ request waiting for it is answered (with the record, or by reading the store).
 from __future__ import annotations
 
 import asyncio
-import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
+from broker_executions import an_execution
 
 from coderunner.broker.feed import RedisFinishedFeed
 from coderunner.broker.work_queue import RedisWorkQueue
 from coderunner.broker.worker import QueueWorker
-from coderunner.domain.execution import Execution, ExecutionStatus, RequestInfo
-from coderunner.domain.submission import Submission, TestCase
+from coderunner.domain.execution import Execution, ExecutionStatus
 from coderunner.errors import SandboxUnavailable
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/, for private_redis
-
-from private_redis import PrivateRedis
-
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
-
-
-@pytest.fixture(scope="module")
-def url() -> Iterator[str]:
-    server = PrivateRedis()
-    server.start()
-    yield server.url
-    server.destroy()
-
-
-def an_execution() -> Execution:
-    submission = Submission.create(language="python", code="print(1)", tests=[TestCase("t1", "", "1")])
-    return Execution(str(uuid.uuid4()), submission, ExecutionStatus.PENDING, datetime.now(UTC), RequestInfo())
 
 
 async def woken_with(url: str, handle: Callable[[str, int], Execution | None]) -> Execution | None:
